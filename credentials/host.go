@@ -83,7 +83,7 @@ func ParseHost(serverURL string) (Host, error) {
 		return Host{}, err
 	}
 	switch {
-	case port == "443" && scheme != "http":
+	case port == "443":
 		port = ""
 	case port == "80" && scheme == "http":
 		port = ""
