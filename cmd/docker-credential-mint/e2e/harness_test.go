@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Timeouts for the commands the tests run. Client commands may pull or push
+// (dockerd with vfs copies layers), the helper answers from a local file.
+const (
+	clientTimeout = 2 * time.Minute
+	helperTimeout = 30 * time.Second
+)
+
+// env is one test's hermetic client environment: its own HOME, Docker config,
+// XDG directories and containers auth file, all under root.
+type env struct {
+	t            *testing.T
+	root         string
+	home         string
+	dockerConfig string // $DOCKER_CONFIG
+	authFile     string // $REGISTRY_AUTH_FILE (containers/image)
+	xdgConfig    string
+	xdgData      string
+	xdgRuntime   string
+	xdgCache     string
+	extra        map[string]string // more variables, e.g. DOCKER_HOST
+}
+
+// newEnv makes the directories of a fresh environment and arranges for the
+// secrets scan to run over them when t ends.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	root := t.TempDir()
+	e := &env{
+		t:            t,
+		root:         root,
+		home:         filepath.Join(root, "home"),
+		dockerConfig: filepath.Join(root, "docker"),
+		xdgConfig:    filepath.Join(root, "config"),
+		xdgData:      filepath.Join(root, "data"),
+		xdgRuntime:   filepath.Join(root, "run"),
+		xdgCache:     filepath.Join(root, "cache"),
+		extra:        map[string]string{"MINT_E2E_CALLS": filepath.Join(root, "calls.log")},
+	}
+	e.authFile = filepath.Join(e.xdgConfig, "containers", "auth.json")
+	for _, d := range []string{e.home, e.dockerConfig, e.xdgConfig, e.xdgData, e.xdgCache, filepath.Dir(e.authFile)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(e.xdgRuntime, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { scanForSecrets(t, root) })
+	return e
+}
+
+// environ is the complete environment of a child: nothing is inherited from
+// the test process, so the caller's ~/.docker, PATH or CI variables never leak
+// in.
+func (e *env) environ() []string {
+	vars := []string{
+		"PATH=" + pkgState.path,
+		"HOME=" + e.home,
+		"USER=root",
+		"LANG=C.UTF-8",
+		"TMPDIR=" + os.TempDir(),
+		"DOCKER_CONFIG=" + e.dockerConfig,
+		"REGISTRY_AUTH_FILE=" + e.authFile,
+		"XDG_CONFIG_HOME=" + e.xdgConfig,
+		"XDG_DATA_HOME=" + e.xdgData,
+		"XDG_RUNTIME_DIR=" + e.xdgRuntime,
+		"XDG_CACHE_HOME=" + e.xdgCache,
+		"DOCKER_CREDENTIAL_MINT_KEYCHAIN=file",
+		"DOCKER_CLI_HINTS=false",
+		"DOCKER_CLI_TELEMETRY_OPTOUT=1",
+	}
+	for k, v := range e.extra {
+		vars = append(vars, k+"="+v)
+	}
+	return vars
+}
+
+// setenv sets an extra variable for every later command of e.
+func (e *env) setenv(k, v string) { e.extra[k] = v }
+
+// result is what a finished command left.
+type result struct {
+	cmd    string // for messages
+	out    string // stdout and stderr, combined (stdout only for the helper)
+	stderr string // helper only
+	code   int    // exit status; -1 when it did not run or was killed
+	err    error
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("$ %s\nexit %d (%v)\n%s%s", r.cmd, r.code, r.err, redact(r.out), redact(r.stderr))
+}
+
+// redact replaces every test password in s by a placeholder, so that failure
+// messages are safe to paste.
+func redact(s string) string {
+	for _, p := range secrets {
+		s = strings.ReplaceAll(s, p, "<password>")
+	}
+	return s
+}
+
+// containsSecret reports which test password s contains, if any.
+func containsSecret(s string) (string, bool) {
+	for _, p := range allSecretForms() {
+		if strings.Contains(s, p) {
+			return redact(p), true
+		}
+	}
+	return "", false
+}
+
+// allSecretForms: each password as it is, and base64 of "user:password" as
+// config.json's "auth" and HTTP Basic auth would carry it.
+func allSecretForms() []string {
+	var forms []string
+	for _, p := range secrets {
+		forms = append(forms, p)
+		for _, u := range []string{"alice", "bob"} {
+			forms = append(forms, base64.StdEncoding.EncodeToString([]byte(u+":"+p)))
+		}
+	}
+	return forms
+}
+
+// exec runs name with args and stdin, in dir (or e.root), with a timeout. It
+// never fails the test by itself; the caller decides. A client's output must
+// never show a password: that is checked here for every command.
+func (e *env) exec(dir, stdin, name string, args ...string) result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = e.environ()
+	cmd.Dir = e.root
+	if dir != "" {
+		cmd.Dir = dir
+	}
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.WaitDelay = 5 * time.Second
+	if p, err := lookPath(name); err == nil {
+		cmd.Path = p
+		cmd.Err = nil
+	}
+	out, err := cmd.CombinedOutput()
+	r := result{cmd: strings.Join(append([]string{name}, args...), " "), out: string(out), code: -1, err: err}
+	if cmd.ProcessState != nil {
+		r.code = cmd.ProcessState.ExitCode()
+	}
+	if ctx.Err() != nil {
+		r.err = fmt.Errorf("timed out after %v: %w", clientTimeout, err)
+	}
+	if p, ok := containsSecret(r.out); ok {
+		e.t.Errorf("output of %q shows the password %s:\n%s", r.cmd, p, redact(r.out))
+	}
+	return r
+}
+
+// run runs a client command and fails the test if it does not exit 0.
+func (e *env) run(stdin, name string, args ...string) string {
+	e.t.Helper()
+	r := e.exec("", stdin, name, args...)
+	if r.code != 0 {
+		e.t.Fatalf("command failed:\n%s", r)
+	}
+	return r.out
+}
+
+// runIn is run in directory dir.
+func (e *env) runIn(dir, stdin, name string, args ...string) string {
+	e.t.Helper()
+	r := e.exec(dir, stdin, name, args...)
+	if r.code != 0 {
+		e.t.Fatalf("command failed:\n%s", r)
+	}
+	return r.out
+}
+
+// fail runs a client command that must fail (exit non-zero) and returns its
+// output.
+func (e *env) fail(stdin, name string, args ...string) string {
+	e.t.Helper()
+	r := e.exec("", stdin, name, args...)
+	if r.code == 0 {
+		e.t.Fatalf("command succeeded, want failure:\n%s", r)
+	}
+	if r.code < 0 {
+		e.t.Fatalf("command did not finish:\n%s", r)
+	}
+	return r.out
+}
+
+// helper runs the credential helper itself (stdout and stderr apart).
+func (e *env) helper(action, stdin string) result {
+	e.t.Helper()
+	bin := needHelper(e.t)
+	ctx, cancel := context.WithTimeout(context.Background(), helperTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, action)
+	cmd.Env = e.environ()
+	cmd.Dir = e.root
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{cmd: helperName + " " + action + " <<< " + redact(strings.TrimSpace(stdin)), out: stdout.String(), stderr: stderr.String(), code: -1, err: err}
+	if cmd.ProcessState != nil {
+		r.code = cmd.ProcessState.ExitCode()
+	}
+	if action != "get" {
+		if p, ok := containsSecret(r.out + r.stderr); ok {
+			e.t.Errorf("output of %q shows the password %s", r.cmd, p)
+		}
+	} else if p, ok := containsSecret(r.stderr); ok {
+		e.t.Errorf("stderr of %q shows the password %s", r.cmd, p)
+	}
+	return r
+}
+
+// cred is the helper's wire format.
+type cred struct {
+	ServerURL string
+	Username  string
+	Secret    string
+}
+
+// store stores a credential through the helper.
+func (e *env) store(serverURL, user, secret string) {
+	e.t.Helper()
+	in, _ := json.Marshal(cred{ServerURL: serverURL, Username: user, Secret: secret})
+	if r := e.helper("store", string(in)); r.code != 0 {
+		e.t.Fatalf("helper store failed:\n%s", r)
+	}
+}
+
+// get asks the helper for serverURL; ok is false on "not found".
+func (e *env) get(serverURL string) (c cred, ok bool) {
+	e.t.Helper()
+	r := e.helper("get", serverURL)
+	if r.code != 0 {
+		if strings.TrimSpace(r.out) == "credentials not found in native keychain" {
+			return cred{}, false
+		}
+		e.t.Fatalf("helper get failed:\n%s", r)
+	}
+	if err := json.Unmarshal([]byte(r.out), &c); err != nil {
+		e.t.Fatalf("helper get: %v:\n%s", err, r)
+	}
+	return c, true
+}
+
+// wantCred checks that get(serverURL) answers user and secret.
+func (e *env) wantCred(serverURL, user, secret string) {
+	e.t.Helper()
+	c, ok := e.get(serverURL)
+	if !ok {
+		e.t.Errorf("get(%q): not found, want %s", serverURL, user)
+		return
+	}
+	if c.Username != user || c.Secret != secret {
+		e.t.Errorf("get(%q) = %s/%s, want %s/%s", serverURL, c.Username, redact(c.Secret), user, redact(secret))
+	}
+}
+
+// wantNoCred checks that get(serverURL) is "not found".
+func (e *env) wantNoCred(serverURL string) {
+	e.t.Helper()
+	if c, ok := e.get(serverURL); ok {
+		e.t.Errorf("get(%q) = %s/%s, want not found", serverURL, c.Username, redact(c.Secret))
+	}
+}
+
+// list returns the helper's list.
+func (e *env) list() map[string]string {
+	e.t.Helper()
+	r := e.helper("list", "unused")
+	if r.code != 0 {
+		e.t.Fatalf("helper list failed:\n%s", r)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(r.out), &m); err != nil {
+		e.t.Fatalf("helper list: %v:\n%s", err, r)
+	}
+	return m
+}
+
+// calls returns the logging shim's record: one "action stdin" line per call.
+func (e *env) calls() []string {
+	b, err := os.ReadFile(e.extra["MINT_E2E_CALLS"])
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		e.t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// writeDockerConfig writes $DOCKER_CONFIG/config.json. credHelpers maps hosts
+// to helper names; credsStore may be "".
+func (e *env) writeDockerConfig(credsStore string, credHelpers map[string]string) {
+	e.t.Helper()
+	cfg := map[string]any{}
+	if credsStore != "" {
+		cfg["credsStore"] = credsStore
+	}
+	if len(credHelpers) > 0 {
+		cfg["credHelpers"] = credHelpers
+	}
+	writeJSON(e.t, filepath.Join(e.dockerConfig, "config.json"), cfg)
+}
+
+// writeAuthFile writes the containers auth file ($REGISTRY_AUTH_FILE) with
+// credHelpers only: containers/image ignores credsStore.
+func (e *env) writeAuthFile(credHelpers map[string]string) {
+	e.t.Helper()
+	writeJSON(e.t, e.authFile, map[string]any{"auths": map[string]any{}, "credHelpers": credHelpers})
+}
+
+func writeJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readDockerConfig returns config.json as text.
+func (e *env) readDockerConfig() string {
+	e.t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.dockerConfig, "config.json"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// wantNoAuthInDockerConfig checks that config.json keeps no credential: no
+// "auth", "password" or "identitytoken" value and no password anywhere.
+func (e *env) wantNoAuthInDockerConfig() {
+	e.t.Helper()
+	text := e.readDockerConfig()
+	var cfg struct {
+		Auths map[string]map[string]any `json:"auths"`
+	}
+	if err := json.Unmarshal([]byte(text), &cfg); err != nil {
+		e.t.Fatalf("config.json: %v\n%s", err, redact(text))
+	}
+	for host, a := range cfg.Auths {
+		for _, k := range []string{"auth", "password", "identitytoken", "registrytoken"} {
+			if v, ok := a[k].(string); ok && v != "" {
+				e.t.Errorf("config.json keeps %q for %s; want it in the helper only", k, host)
+			}
+		}
+	}
+	if p, ok := containsSecret(text); ok {
+		e.t.Errorf("config.json contains the password %s", p)
+	}
+}
+
+// scanForSecrets fails t if any regular file under root holds a test password
+// in plain text (or as base64 of user:password).
+func scanForSecrets(t *testing.T, root string) {
+	forms := allSecretForms()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+				return nil
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil // gone or unreadable (sockets, races with cleanup)
+		}
+		for _, f := range forms {
+			if bytes.Contains(b, []byte(f)) {
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("secrets scan: %s holds the password %s in plain text", rel, redact(f))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("secrets scan of %s: %v", root, err)
+	}
+}
+
+// freePort returns a port on 127.0.0.1 that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// proc is a background server process, stopped by PID.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+	err  error
+}
+
+// startProc starts a server with its output in logFile. The caller arranges
+// the stop (t.Cleanup or TestMain).
+func startProc(env []string, dir, logFile, name string, args ...string) (*proc, error) {
+	path, err := lookPath(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cmd := exec.Command(path, args...)
+	cmd.Env = env
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &proc{name: name, cmd: cmd, log: logFile, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// exited reports whether the process has ended.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop sends SIGTERM to the process's PID, waits up to grace, then SIGKILLs
+// it.
+func (p *proc) stop(grace time.Duration) {
+	if p.exited() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// logTail returns the last n lines of the process's log.
+func (p *proc) logTail(n int) string {
+	b, _ := os.ReadFile(p.log)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return redact(strings.Join(lines, "\n"))
+}
+
+// registry is a Debian docker-registry with htpasswd (bcrypt) auth.
+type registry struct {
+	host  string // 127.0.0.1:PORT
+	dir   string
+	users map[string]string
+	proc  *proc
+}
+
+// startRegistry starts a registry on a free port with the given users
+// (name → password). It is stopped when t ends.
+func startRegistry(t *testing.T, users map[string]string) *registry {
+	t.Helper()
+	needTools(t, "docker-registry", "htpasswd")
+	dir := t.TempDir()
+	var htpasswd strings.Builder
+	for u, pw := range users {
+		out, err := exec.Command(mustLook(t, "htpasswd"), "-Bbn", u, pw).Output()
+		if err != nil {
+			t.Fatalf("htpasswd -Bbn %s: %v", u, err)
+		}
+		htpasswd.WriteString(strings.TrimSpace(string(out)) + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(htpasswd.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for attempt := 0; attempt < 3; attempt++ {
+		port := freePort(t)
+		host := "127.0.0.1:" + strconv.Itoa(port)
+		cfg := fmt.Sprintf(`version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: %s
+  secret: %s
+auth:
+  htpasswd:
+    realm: mint-e2e
+    path: %s
+`, filepath.Join(dir, "data"), host, randHex(16), filepath.Join(dir, "htpasswd"))
+		cfgFile := filepath.Join(dir, "config.yml")
+		if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := startProc([]string{"PATH=" + pkgState.path, "HOME=" + dir}, dir,
+			filepath.Join(dir, fmt.Sprintf("registry-%d.log", attempt)), "docker-registry", "serve", cfgFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &registry{host: host, dir: dir, users: users, proc: p}
+		if err := waitHTTP(p, "http://"+host+"/v2/", 401, 15*time.Second); err != nil {
+			p.stop(5 * time.Second)
+			last = fmt.Sprintf("%v\n%s", err, p.logTail(20))
+			continue
+		}
+		t.Cleanup(func() {
+			p.stop(10 * time.Second)
+			if t.Failed() {
+				t.Logf("registry %s log:\n%s", host, p.logTail(30))
+			}
+		})
+		return r
+	}
+	t.Fatalf("registry did not start:\n%s", last)
+	return nil
+}
+
+func mustLook(t testing.TB, name string) string {
+	t.Helper()
+	p, err := lookPath(name)
+	require(t, "program "+name, err)
+	return p
+}
+
+// waitHTTP polls url until it answers status, the process exits, or timeout.
+func waitHTTP(p *proc, url string, status int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if p.exited() {
+			return fmt.Errorf("%s exited: %v", p.name, p.err)
+		}
+		code, err := httpStatus(url)
+		if err == nil && code == status {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: no HTTP %d from %s after %v (last: %d, %v)", p.name, status, url, timeout, code, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// layerTar returns a one-file tar archive: the smallest image layer.
+func layerTar(t testing.TB, name, content string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), ModTime: time.Unix(1700000000, 0), Typeflag: tar.TypeReg}
+	if err := tw.WriteHeader(hdr); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write([]byte(content)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "layer.tar")
+	if err := os.WriteFile(f, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
