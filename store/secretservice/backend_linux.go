@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+//go:build linux
+
+package secretservice
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/docker-credential-mint/mint/store"
+	"github.com/godbus/dbus/v5"
+)
+
+// Backend is a store.Backend kept in the default collection of a Secret
+// Service. It is safe for concurrent use; concurrent Puts of one key from
+// several processes leave exactly one of the written entries.
+//
+// A Backend opens one D-Bus connection on first use and keeps it (with one
+// Secret Service session) until Close.
+type Backend struct {
+	ns   string
+	opts Options
+
+	mu   sync.Mutex // guards the fields below
+	conn *dbus.Conn
+	coll dbus.ObjectPath // the collection, resolved once per connection
+	sess *session        // opened once per connection
+}
+
+var _ store.Backend = (*Backend)(nil)
+
+// New returns a Backend for namespace. It does no I/O: the bus is dialled on
+// first use.
+func New(namespace string, opts Options) *Backend {
+	return &Backend{ns: namespace, opts: opts}
+}
+
+// Close closes the D-Bus connection, if any. The Backend may be used again:
+// the next call reconnects.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn == nil {
+		return nil
+	}
+	err := b.conn.Close()
+	b.conn, b.coll, b.sess = nil, "", nil
+	return err
+}
+
+// Get implements store.Backend. It asks the Secret Service for one secret.
+func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	c, err := b.ready(ctx, "get")
+	if err != nil {
+		return store.Entry{}, err
+	}
+	items, err := c.find(ctx, b.keyQuery(key))
+	if err != nil {
+		return store.Entry{}, b.fail("get", err)
+	}
+	var w *item
+	for i := range items {
+		if items[i].key == key && (w == nil || w.less(&items[i])) {
+			w = &items[i]
+		}
+	}
+	if w == nil {
+		return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
+	}
+	secret, err := c.getSecret(ctx, w.path)
+	if isDBusError(err, errNoSuchObject, errUnknownObject, errUnknownMethod) {
+		// Deleted between the search and now.
+		return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Entry{}, b.fail("get", err)
+	}
+	e := w.entry
+	e.Secret = string(secret)
+	return e, nil
+}
+
+// Put implements store.Backend. The new item is written before any previous
+// one is removed, so a crash in between leaves both, and the newer wins.
+func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
+	if err := store.Check(e); err != nil {
+		return fmt.Errorf("secretservice: put: %w", err)
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	c, err := b.ready(ctx, "put")
+	if err != nil {
+		return err
+	}
+	q := b.keyQuery(key)
+	before, err := c.find(ctx, q)
+	if err != nil {
+		return b.fail("put", err)
+	}
+	// mtime orders the items of one key: ours must be newer than any we can
+	// see, even if the clock went backwards since they were written.
+	mtime := time.Now().UnixNano()
+	for _, it := range before {
+		if it.mtime >= mtime {
+			mtime = it.mtime + 1
+		}
+	}
+	if err := c.createItem(ctx, label(e), b.attributes(key, e, mtime), []byte(e.Secret)); err != nil {
+		return b.fail("put", err)
+	}
+	after, err := c.find(ctx, q)
+	if err != nil {
+		return b.fail("put", err)
+	}
+	// Keep the newest item and remove the rest. Every writer applies the same
+	// rule to what it sees, so concurrent Puts never remove the last one.
+	var w *item
+	for i := range after {
+		if w == nil || w.less(&after[i]) {
+			w = &after[i]
+		}
+	}
+	for _, it := range after {
+		if it.path != w.path {
+			// Best effort: a left-over item loses to the newest one on every
+			// read, and the next Put or Delete removes it.
+			_ = c.deleteItem(ctx, it.path)
+		}
+	}
+	return nil
+}
+
+// Delete implements store.Backend. It removes every item of key.
+func (b *Backend) Delete(ctx context.Context, key string) error {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	c, err := b.ready(ctx, "delete")
+	if err != nil {
+		return err
+	}
+	items, err := c.find(ctx, b.keyQuery(key))
+	if err != nil {
+		return b.fail("delete", err)
+	}
+	n := 0
+	for _, it := range items {
+		if it.key != key {
+			continue
+		}
+		err := c.deleteItem(ctx, it.path)
+		if isDBusError(err, errNoSuchObject, errUnknownObject, errUnknownMethod) {
+			continue // removed concurrently
+		}
+		if err != nil {
+			return b.fail("delete", err)
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("secretservice: delete: %w", store.ErrNotFound)
+	}
+	return nil
+}
+
+// List implements store.Backend. It reads item attributes only: no secret
+// crosses the bus.
+func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	c, err := b.ready(ctx, "list")
+	if err != nil {
+		return nil, err
+	}
+	items, err := c.find(ctx, map[string]string{attrService: Service, attrNamespace: b.ns})
+	if err != nil {
+		return nil, b.fail("list", err)
+	}
+	newest := make(map[string]*item, len(items))
+	for i := range items {
+		it := &items[i]
+		if w, ok := newest[it.key]; !ok || w.less(it) {
+			newest[it.key] = it
+		}
+	}
+	out := make(map[string]store.Entry, len(newest))
+	for k, it := range newest {
+		out[k] = it.entry
+	}
+	return out, nil
+}
+
+// keyQuery is the attribute set that finds the items of key.
+func (b *Backend) keyQuery(key string) map[string]string {
+	q := map[string]string{attrService: Service, attrNamespace: b.ns}
+	name, v := encodeAttr(attrKey, key)
+	q[name] = v
+	return q
+}
+
+// attributes are the attributes of a new item (see the package documentation).
+func (b *Backend) attributes(key string, e store.Entry, mtime int64) map[string]string {
+	a := b.keyQuery(key)
+	for _, f := range []struct{ name, value string }{{attrServer, e.ServerURL}, {attrUsername, e.Username}} {
+		name, v := encodeAttr(f.name, f.value)
+		a[name] = v
+	}
+	if !e.Expiry.IsZero() {
+		a[attrExpiry] = strconv.FormatInt(e.Expiry.Unix(), 10)
+	}
+	a[attrMtime] = strconv.FormatInt(mtime, 10)
+	return a
+}
+
+// label is the item's label, as Seahorse shows it.
+func label(e store.Entry) string {
+	return labelPrefix + strings.ReplaceAll(strings.ToValidUTF8(e.ServerURL, "\uFFFD"), "\x00", "")
+}
+
+// encodeAttr returns the attribute that keeps value: name itself when value
+// is a valid D-Bus string, else name-b64 with value base64url-encoded.
+func encodeAttr(name, value string) (string, string) {
+	if utf8.ValidString(value) && !strings.ContainsRune(value, 0) {
+		return name, value
+	}
+	return name + b64Suffix, base64.RawURLEncoding.EncodeToString([]byte(value))
+}
+
+// decodeAttr reverses encodeAttr.
+func decodeAttr(attrs map[string]string, name string) (string, bool) {
+	if v, ok := attrs[name+b64Suffix]; ok {
+		raw, err := base64.RawURLEncoding.DecodeString(v)
+		return string(raw), err == nil
+	}
+	v, ok := attrs[name]
+	return v, ok
+}
+
+// item is one of our items, as found by a search.
+type item struct {
+	path  dbus.ObjectPath
+	key   string
+	mtime int64
+	entry store.Entry // Secret empty
+}
+
+// less orders the items of one key: the greatest is the current one.
+func (it *item) less(o *item) bool {
+	if it.mtime != o.mtime {
+		return it.mtime < o.mtime
+	}
+	return it.path < o.path
+}
+
+// parseItem reads an item's attributes; ok is false for items that are not
+// well-formed items of ours.
+func parseItem(path dbus.ObjectPath, attrs map[string]string) (item, bool) {
+	it := item{path: path}
+	var ok bool
+	if it.key, ok = decodeAttr(attrs, attrKey); !ok {
+		return item{}, false
+	}
+	if it.entry.ServerURL, ok = decodeAttr(attrs, attrServer); !ok {
+		return item{}, false
+	}
+	if it.entry.Username, ok = decodeAttr(attrs, attrUsername); !ok {
+		return item{}, false
+	}
+	if v, ok := attrs[attrExpiry]; ok {
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return item{}, false
+		}
+		it.entry.Expiry = time.Unix(sec, 0)
+	}
+	// Items written by another tool may lack mtime: they sort first.
+	it.mtime, _ = strconv.ParseInt(attrs[attrMtime], 10, 64)
+	return it, true
+}
+
+// withTimeout gives ctx a deadline if it has none.
+func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, DefaultTimeout)
+}
+
+// fail turns an error from the bus into a one-line error for op, wrapping
+// store.ErrUnavailable where the service cannot be used right now.
+func (b *Backend) fail(op string, err error) error {
+	var derr dbus.Error
+	var perr *dbus.Error
+	switch {
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("secretservice: %s: %w", op, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("secretservice: %s: %w: the Secret Service did not answer in time (is the keyring daemon stopped or hung?): %w",
+			op, store.ErrUnavailable, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("secretservice: %s: %w", op, err)
+	case errors.As(err, &derr), errors.As(err, &perr):
+		if perr != nil {
+			derr = *perr
+		}
+		switch derr.Name {
+		case errServiceUnknown, errNameHasNoOwner:
+			return fmt.Errorf("secretservice: %s: %w: %s", op, store.ErrUnavailable, msgNoService)
+		case errIsLocked:
+			return fmt.Errorf("secretservice: %s: %w: %s", op, store.ErrUnavailable, msgLocked)
+		case errNoReply, errTimeout, errDisconnected:
+			return fmt.Errorf("secretservice: %s: %w: %s: %s", op, store.ErrUnavailable, derr.Name, oneLine(derr.Error()))
+		}
+		return fmt.Errorf("secretservice: %s: %s: %s", op, derr.Name, oneLine(derr.Error()))
+	}
+	// Anything else comes from the connection itself (closed, broken pipe).
+	return fmt.Errorf("secretservice: %s: %w: %w", op, store.ErrUnavailable, err)
+}
+
+// oneLine keeps the first line of a message from another program.
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+const (
+	msgNoService = "no Secret Service on the session bus (install/start gnome-keyring or KeePassXC)"
+	msgLocked    = "the keyring is locked and prompting is off (unlock it in your desktop session, e.g. with Seahorse, or choose another keychain)"
+	msgNoDefault = "the Secret Service has no default collection (create a \"login\" keyring, e.g. with Seahorse, or choose another keychain)"
+)

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+// Package secretservice is a store.Backend kept by a Secret Service
+// (GNOME Keyring, KeePassXC, KWallet's bridge) over the D-Bus session bus,
+// in pure Go (no libsecret, no cgo).
+//
+// Each key is one item of the default collection (normally "login"). The
+// item's secret is the entry's Secret and nothing else; everything else is
+// kept in the item's attributes, so that List reads attributes only and never
+// asks for a secret:
+//
+//	service   = "docker-credential-mint"
+//	namespace = the Backend's namespace
+//	key       = the key
+//	server    = Entry.ServerURL
+//	username  = Entry.Username
+//	expiry    = Entry.Expiry in Unix seconds (absent when zero)
+//	mtime     = when the item was written, Unix nanoseconds (orders duplicates)
+//
+// D-Bus strings must be UTF-8 without NUL bytes: a key, server or username
+// that is not is kept base64url-encoded in "key-b64", "server-b64" or
+// "username-b64" instead. Items are labelled "docker-credential-mint: <ServerURL>".
+//
+// Secrets travel over the bus encrypted with the
+// dh-ietf1024-sha256-aes128-cbc-pkcs7 algorithm of the Secret Service
+// specification, or in plain when the service does not offer it.
+//
+// The Backend never shows a prompt unless Options.AllowPrompt is set: a
+// locked collection is an error wrapping store.ErrUnavailable. Every D-Bus
+// call carries the caller's deadline (or DefaultTimeout), so a hung or
+// stopped daemon gives an error, never a hang.
+//
+// On other operating systems than Linux, New returns a Backend whose methods
+// fail with store.ErrUnsupportedPlatform.
+//
+// Specification: https://specifications.freedesktop.org/secret-service-spec/latest/
+package secretservice
+
+import "time"
+
+// Service is the value of the "service" attribute of every item this
+// package writes; List and Get look at nothing else.
+const Service = "docker-credential-mint"
+
+// DefaultTimeout bounds every operation whose context has no deadline. It
+// covers a Secret Service started by D-Bus activation on a slow machine
+// (gnome-keyring-daemon takes about half a second) many times over, while
+// still turning a hung daemon into an error before users give up.
+const DefaultTimeout = 10 * time.Second
+
+// Options configures a Backend. The zero value is the user's session bus,
+// no prompts.
+type Options struct {
+	// Address is the D-Bus address to connect to. Empty means the session
+	// bus: $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus.
+	Address string
+	// AllowPrompt lets the Backend ask the Secret Service to unlock a locked
+	// collection, which shows a password dialog on the user's desktop and
+	// waits (within the context's deadline) for it. Leave it false whenever
+	// nobody may be watching the screen: Docker runs helpers without a TTY.
+	AllowPrompt bool
+}
+
+// Attribute names of the items (see the package documentation).
+const (
+	attrService   = "service"
+	attrNamespace = "namespace"
+	attrKey       = "key"
+	attrServer    = "server"
+	attrUsername  = "username"
+	attrExpiry    = "expiry"
+	attrMtime     = "mtime"
+	b64Suffix     = "-b64"
+	labelPrefix   = "docker-credential-mint: "
+)
