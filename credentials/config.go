@@ -1,0 +1,700 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package credentials
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConfigEnv names the environment variable that overrides the config file's
+// location (DESIGN §5).
+const ConfigEnv = "DOCKER_CREDENTIAL_MINT_CONFIG"
+
+// MaxConfigSize bounds the config file. Real files are a few hundred bytes;
+// the bound keeps a mistaken path (a log, a binary) from costing a get more
+// than a moment.
+const MaxConfigSize = 1 << 20
+
+// ErrInvalidConfig is wrapped by every error about the config file's content.
+var ErrInvalidConfig = errors.New("invalid config")
+
+// Keychain values of the config's keychain key.
+const (
+	KeychainAuto          = "auto"
+	KeychainMacOS         = "keychain"
+	KeychainWincred       = "wincred"
+	KeychainSecretService = "secretservice"
+	KeychainPass          = "pass"
+	KeychainFile          = "file"
+)
+
+// Provider names of the config's provider key.
+const (
+	ProviderStatic   = "static"
+	ProviderExec     = "exec"
+	ProviderOAuth2   = "oauth2"
+	ProviderRegistry = "registry"
+	ProviderECR      = "ecr"
+	ProviderGCR      = "gcr"
+	ProviderACR      = "acr"
+)
+
+// Grants of an oauth2 entry (RFC 6749 §4.4 and §6).
+const (
+	GrantClientCredentials = "client_credentials"
+	GrantRefreshToken      = "refresh_token"
+)
+
+// Output formats of an exec entry.
+const (
+	FormatPlain      = "plain"
+	FormatHelperJSON = "helper-json"
+	FormatKubelet    = "kubelet"
+)
+
+// Config is the parsed config file: pure data, validated, no wiring. The
+// zero Config (no file) makes every registry static.
+type Config struct {
+	// File is the name used in error messages (the path, or what the caller
+	// passed to LoadConfig).
+	File string
+	// Keychain is the backend to use: one of the Keychain* constants;
+	// KeychainAuto when the file does not say.
+	Keychain string
+	// Registries are the provider entries in file order; the first match wins.
+	Registries []Registry
+}
+
+// Registry is one entry of the config's registries list. Fields a provider
+// does not use are zero (the parser rejects keys that do not apply).
+type Registry struct {
+	// Match is the pattern as written in the file.
+	Match string
+	// Pattern is Match parsed.
+	Pattern Pattern
+	// Line is the entry's line in the file, for messages.
+	Line int
+	// Provider is one of the Provider* constants.
+	Provider string
+
+	// TokenURL is the oauth2 token endpoint.
+	TokenURL string
+	// Grant is the oauth2 grant (GrantClientCredentials by default).
+	Grant string
+	// Scopes are the oauth2 scopes requested.
+	Scopes []string
+	// ClientID is the oauth2 client id for the refresh_token grant; when
+	// empty, the root credential's username is used.
+	ClientID string
+	// Username is the Username that get returns (oauth2; exec plain).
+	Username string
+	// RefreshBefore is how much life a cached token must have left to be
+	// served; zero means the default (min(5m, half the token's life)).
+	RefreshBefore time.Duration
+
+	// Command is the exec argv; never run through a shell.
+	Command []string
+	// Format is how the exec command prints its token (FormatPlain by default).
+	Format string
+	// Lifetime is how long a token lives when its source does not say:
+	// exec output without an expiry, an oauth2 response without
+	// expires_in, a registry identity token. Zero: exec and oauth2 tokens
+	// without an expiry are used once and not cached; registry identity
+	// tokens are re-minted daily.
+	Lifetime time.Duration
+	// Timeout bounds one exec run or one token request; zero means the
+	// provider's default.
+	Timeout time.Duration
+	// Insecure allows plain http to a non-loopback token endpoint or registry.
+	Insecure bool
+}
+
+// Match returns the first registry entry whose pattern matches h. A host that
+// matches nothing is static (ok is false). It does no I/O.
+func (c *Config) Match(h Host) (*Registry, bool) {
+	if c == nil {
+		return nil, false
+	}
+	for i := range c.Registries {
+		if c.Registries[i].Pattern.Matches(h) {
+			return &c.Registries[i], true
+		}
+	}
+	return nil, false
+}
+
+// ConfigPath returns where the config file is: $DOCKER_CREDENTIAL_MINT_CONFIG
+// (explicit is true), else $XDG_CONFIG_HOME/docker-credential-mint/config.yaml,
+// else that name under os.UserConfigDir(). path is "" when no location can
+// be determined (no $HOME): then there is no config.
+func ConfigPath() (path string, explicit bool) {
+	if p := os.Getenv(ConfigEnv); p != "" {
+		return p, true
+	}
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if !filepath.IsAbs(dir) { // the XDG spec says to ignore relative paths
+		var err error
+		if dir, err = os.UserConfigDir(); err != nil {
+			return "", false
+		}
+	}
+	return filepath.Join(dir, "docker-credential-mint", "config.yaml"), false
+}
+
+// LoadDefaultConfig loads the file that ConfigPath names. A missing default
+// file is an empty config (every registry static); a missing file named by
+// $DOCKER_CREDENTIAL_MINT_CONFIG is an error.
+func LoadDefaultConfig() (*Config, error) {
+	path, explicit := ConfigPath()
+	if path == "" {
+		return &Config{Keychain: KeychainAuto}, nil
+	}
+	c, err := LoadConfigFile(path)
+	if err != nil && !explicit && errors.Is(err, fs.ErrNotExist) {
+		return &Config{File: path, Keychain: KeychainAuto}, nil
+	}
+	return c, err
+}
+
+// LoadConfigFile reads and parses the config file at path. A missing file is
+// an error wrapping fs.ErrNotExist.
+func LoadConfigFile(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	return LoadConfig(f, path)
+}
+
+// LoadConfig parses a config file read from r; name is used in messages.
+// Every problem is reported as `config <name>:<line>: <key>: <what>`,
+// wrapping ErrInvalidConfig: unknown keys, wrong types, bad durations or
+// patterns, keys missing or not applicable for the entry's provider. An
+// empty file is an empty config.
+func LoadConfig(r io.Reader, name string) (*Config, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	if len(data) > MaxConfigSize {
+		return nil, fmt.Errorf("config %s: %w: larger than %d bytes", name, ErrInvalidConfig, MaxConfigSize)
+	}
+	c := &Config{File: name, Keychain: KeychainAuto}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return c, nil
+		}
+		return nil, yamlError(name, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, yamlError(name, err)
+		}
+		return nil, configErr(name, extra.Line, "", "more than one YAML document")
+	}
+	p := parser{file: name}
+	if err := p.top(&doc, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// yamlError turns yaml.v3's "yaml: line N: what" into the config error shape.
+func yamlError(name string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, what, ok := strings.Cut(rest, ": "); ok {
+			if l, err := strconv.Atoi(n); err == nil {
+				line, msg = l, what
+			}
+		}
+	}
+	return configErr(name, line, "", "YAML: "+oneLine(msg))
+}
+
+// configErr formats `config <file>:<line>: <key>: <what>`.
+func configErr(file string, line int, key, what string) error {
+	pos := file
+	if line > 0 {
+		pos = fmt.Sprintf("%s:%d", file, line)
+	}
+	if key != "" {
+		return fmt.Errorf("config %s: %s: %w: %s", pos, key, ErrInvalidConfig, what)
+	}
+	return fmt.Errorf("config %s: %w: %s", pos, ErrInvalidConfig, what)
+}
+
+type parser struct{ file string }
+
+func (p *parser) errf(n *yaml.Node, key, format string, args ...any) error {
+	return configErr(p.file, n.Line, key, fmt.Sprintf(format, args...))
+}
+
+// mapping checks that n is a mapping without aliases, merge keys or
+// duplicate keys, and calls f for each key/value pair in order.
+func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yaml.Node) error) error {
+	if n.Kind == yaml.AliasNode {
+		return p.errf(n, what, "aliases are not supported")
+	}
+	if n.Kind != yaml.MappingNode {
+		return p.errf(n, what, "must be a mapping, not %s", kindName(n))
+	}
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			return p.errf(k, k.Value, "merge keys are not supported")
+		}
+		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+			return p.errf(k, what, "keys must be strings")
+		}
+		if seen[k.Value] {
+			return p.errf(k, k.Value, "duplicate key")
+		}
+		seen[k.Value] = true
+		if v.Kind == yaml.AliasNode {
+			return p.errf(v, k.Value, "aliases are not supported")
+		}
+		if err := f(k.Value, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return "null"
+		}
+		return "a " + strings.TrimPrefix(n.ShortTag(), "!!")
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "something else"
+}
+
+func (p *parser) top(doc *yaml.Node, c *Config) error {
+	n := doc
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil
+		}
+		n = n.Content[0]
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil // a file of only comments
+	}
+	return p.mapping(n, "top level", func(key string, k, v *yaml.Node) error {
+		switch key {
+		case "keychain":
+			s, err := p.str(key, v)
+			if err != nil {
+				return err
+			}
+			switch s {
+			case KeychainAuto, KeychainMacOS, KeychainWincred, KeychainSecretService, KeychainPass, KeychainFile:
+				c.Keychain = s
+			default:
+				return p.errf(v, key, "%q is not one of auto, keychain, wincred, secretservice, pass, file", s)
+			}
+		case "registries":
+			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+				return nil
+			}
+			if v.Kind != yaml.SequenceNode {
+				return p.errf(v, key, "must be a list, not %s", kindName(v))
+			}
+			c.Registries = make([]Registry, 0, len(v.Content))
+			for _, item := range v.Content {
+				r, err := p.registry(item)
+				if err != nil {
+					return err
+				}
+				c.Registries = append(c.Registries, r)
+			}
+		default:
+			return p.errf(k, key, "unknown key")
+		}
+		return nil
+	})
+}
+
+// allowed lists, per provider, the keys an entry may have besides match and
+// provider; required lists those it must have.
+var (
+	allowed = map[string]map[string]bool{
+		ProviderStatic:   {},
+		ProviderExec:     {"command": true, "format": true, "username": true, "lifetime": true, "timeout": true, "refresh_before": true},
+		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true},
+		ProviderRegistry: {"lifetime": true, "timeout": true, "insecure": true, "refresh_before": true},
+		ProviderECR:      {"refresh_before": true},
+		ProviderGCR:      {"refresh_before": true},
+		ProviderACR:      {"refresh_before": true},
+	}
+	knownKeys = map[string]bool{
+		"match": true, "provider": true, "token_url": true, "grant": true, "scopes": true,
+		"username": true, "client_id": true, "refresh_before": true, "command": true,
+		"format": true, "lifetime": true, "timeout": true, "insecure": true,
+	}
+)
+
+func (p *parser) registry(n *yaml.Node) (Registry, error) {
+	r := Registry{Line: n.Line}
+	keys := map[string]*yaml.Node{}
+	err := p.mapping(n, "registries", func(key string, k, v *yaml.Node) error {
+		if !knownKeys[key] {
+			return p.errf(k, key, "unknown key")
+		}
+		keys[key] = k
+		var err error
+		switch key {
+		case "match":
+			if r.Match, err = p.str(key, v); err == nil {
+				if r.Pattern, err = ParsePattern(r.Match); err != nil {
+					err = p.errf(v, key, "%v", err)
+				}
+			}
+		case "provider":
+			r.Provider, err = p.str(key, v)
+		case "token_url":
+			r.TokenURL, err = p.str(key, v)
+		case "grant":
+			r.Grant, err = p.str(key, v)
+		case "scopes":
+			r.Scopes, err = p.strs(key, v, false)
+		case "username":
+			r.Username, err = p.str(key, v)
+		case "client_id":
+			r.ClientID, err = p.str(key, v)
+		case "command":
+			r.Command, err = p.strs(key, v, true)
+		case "format":
+			r.Format, err = p.str(key, v)
+		case "refresh_before":
+			r.RefreshBefore, err = p.duration(key, v)
+		case "lifetime":
+			r.Lifetime, err = p.duration(key, v)
+		case "timeout":
+			r.Timeout, err = p.duration(key, v)
+		case "insecure":
+			r.Insecure, err = p.boolean(key, v)
+		}
+		return err
+	})
+	if err != nil {
+		return r, err
+	}
+	if _, ok := keys["match"]; !ok {
+		return r, p.errf(n, "match", "required")
+	}
+	if _, ok := keys["provider"]; !ok {
+		return r, p.errf(n, "provider", "required")
+	}
+	ok := allowed[r.Provider]
+	if ok == nil {
+		return r, p.errf(keys["provider"], "provider", "%q is not one of static, exec, oauth2, registry, ecr, gcr, acr", r.Provider)
+	}
+	for key, k := range keys {
+		if key != "match" && key != "provider" && !ok[key] {
+			return r, p.errf(k, key, "not valid for provider %s", r.Provider)
+		}
+	}
+	need := func(key string) error {
+		if _, ok := keys[key]; !ok {
+			return p.errf(n, key, "required for provider %s", r.Provider)
+		}
+		return nil
+	}
+	switch r.Provider {
+	case ProviderExec:
+		if err := need("command"); err != nil {
+			return r, err
+		}
+		switch r.Format {
+		case "":
+			r.Format = FormatPlain
+		case FormatPlain, FormatHelperJSON, FormatKubelet:
+		default:
+			return r, p.errf(keys["format"], "format", "%q is not one of plain, helper-json, kubelet", r.Format)
+		}
+		if r.Format == FormatPlain && r.Username == "" {
+			return r, p.errf(n, "username", "required for format plain")
+		}
+	case ProviderOAuth2:
+		if err := need("token_url"); err != nil {
+			return r, err
+		}
+		if err := need("username"); err != nil {
+			return r, err
+		}
+		if err := checkTokenURL(r.TokenURL, r.Insecure); err != nil {
+			return r, p.errf(keys["token_url"], "token_url", "%v", err)
+		}
+		switch r.Grant {
+		case "":
+			r.Grant = GrantClientCredentials
+		case GrantClientCredentials, GrantRefreshToken:
+		default:
+			return r, p.errf(keys["grant"], "grant", "%q is not one of client_credentials, refresh_token", r.Grant)
+		}
+		if r.ClientID != "" && r.Grant != GrantRefreshToken {
+			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token (client_credentials takes the client id from the stored username)")
+		}
+	}
+	return r, nil
+}
+
+// checkTokenURL accepts an absolute https URL, or http when the host is
+// loopback or insecure is set. The URL is not repeated in the message.
+func checkTokenURL(s string, insecure bool) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return errors.New("not an absolute URL")
+	}
+	if u.User != nil {
+		return errors.New("must not contain user information (keep secrets in the keychain)")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !insecure && !IsLoopback(u.Hostname()) {
+			return errors.New("plain http is allowed only for loopback hosts or with insecure: true")
+		}
+	default:
+		return errors.New("scheme must be https")
+	}
+	return nil
+}
+
+// IsLoopback reports whether host (a name or IP literal, without port or
+// brackets) is the local machine: localhost, 127.0.0.0/8 or ::1. These get
+// plain http without being marked insecure, as Docker treats them.
+func IsLoopback(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	if host == "::1" || host == "0:0:0:0:0:0:0:1" {
+		return true
+	}
+	parts := strings.Split(host, ".")
+	if len(parts) != 4 || parts[0] != "127" {
+		return false
+	}
+	for _, s := range parts {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 255 || s == "" || (len(s) > 1 && s[0] == '0') {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) str(key string, v *yaml.Node) (string, error) {
+	if v.Kind != yaml.ScalarNode {
+		return "", p.errf(v, key, "must be a string, not %s", kindName(v))
+	}
+	switch v.ShortTag() {
+	case "!!str", "!!int", "!!float":
+	default:
+		return "", p.errf(v, key, "must be a string, not %s", kindName(v))
+	}
+	if v.Value == "" {
+		return "", p.errf(v, key, "must not be empty")
+	}
+	return v.Value, nil
+}
+
+func (p *parser) strs(key string, v *yaml.Node, nonEmpty bool) ([]string, error) {
+	if v.Kind != yaml.SequenceNode {
+		return nil, p.errf(v, key, "must be a list, not %s", kindName(v))
+	}
+	if nonEmpty && len(v.Content) == 0 {
+		return nil, p.errf(v, key, "must not be empty")
+	}
+	out := make([]string, 0, len(v.Content))
+	for _, item := range v.Content {
+		s, err := p.str(key, item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (p *parser) duration(key string, v *yaml.Node) (time.Duration, error) {
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+		return 0, p.errf(v, key, "must be a duration such as 90s, 5m or 1h30m, not %s", kindName(v))
+	}
+	d, err := time.ParseDuration(v.Value)
+	if err != nil {
+		return 0, p.errf(v, key, "%q is not a duration such as 90s, 5m or 1h30m", v.Value)
+	}
+	if d <= 0 {
+		return 0, p.errf(v, key, "must be positive")
+	}
+	return d, nil
+}
+
+func (p *parser) boolean(key string, v *yaml.Node) (bool, error) {
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+		return false, p.errf(v, key, "must be true or false, not %s", kindName(v))
+	}
+	b, err := strconv.ParseBool(v.Value)
+	if err != nil {
+		return false, p.errf(v, key, "must be true or false")
+	}
+	return b, nil
+}
+
+// Pattern is a registry pattern of the config's match key, with kubelet
+// matchImages semantics: host[:port][/path-prefix], where any host label
+// may contain "*" globs, each matching within that one label ("*.example.com"
+// matches "a.example.com" but neither "example.com" nor "a.b.example.com";
+// "app*.example.com" matches "app1.example.com"). Paths have no globs.
+//
+// Ports follow the kubelet: a pattern with a port matches only that port,
+// and a pattern without one matches only hosts on the default port (so
+// "localhost" does not match "localhost:5000"). Default ports are dropped
+// as ParseHost drops them, so "quay.io:443" is the pattern "quay.io".
+type Pattern struct {
+	// Labels are the host's labels, lower-case; a label holding "*" is a glob.
+	// An IP literal is a single label.
+	Labels []string
+	// Port is the port, or "" for the default port.
+	Port string
+	// Path is the repository path prefix, or "".
+	Path string
+}
+
+// globPlaceholder stands in for "*" while ParseHost normalises a pattern; it
+// is a letter that ParseHost accepts in host names and nobody types.
+const globPlaceholder = "\u01c2"
+
+// ParsePattern parses and normalises a pattern as ParseHost normalises hosts
+// (case, trailing dot, default port, scheme, /v2/). The error does not
+// repeat the pattern.
+func ParsePattern(s string) (Pattern, error) {
+	if strings.Contains(s, globPlaceholder) {
+		return Pattern{}, errors.New("bad character in pattern")
+	}
+	if strings.ContainsAny(s, "?#") {
+		return Pattern{}, errors.New("a pattern has no query or fragment")
+	}
+	if strings.ContainsAny(s, "[]") && strings.Contains(s, "*") {
+		return Pattern{}, errors.New("an IP literal takes no glob")
+	}
+	h, err := ParseHost(strings.ReplaceAll(s, "*", globPlaceholder))
+	if err != nil {
+		return Pattern{}, errors.New("bad pattern: " + strings.TrimPrefix(err.Error(), ErrInvalidServerURL.Error()+": "))
+	}
+	if strings.Contains(h.Path, globPlaceholder) {
+		return Pattern{}, errors.New("globs are allowed only in host labels, not in the path")
+	}
+	name := strings.ReplaceAll(h.Name, globPlaceholder, "*")
+	p := Pattern{Port: h.Port, Path: h.Path}
+	if strings.HasPrefix(name, "[") {
+		p.Labels = []string{name}
+	} else {
+		p.Labels = strings.Split(name, ".")
+	}
+	return p, nil
+}
+
+// String returns the normalised pattern.
+func (p Pattern) String() string {
+	s := strings.Join(p.Labels, ".")
+	if p.Port != "" {
+		s += ":" + p.Port
+	}
+	if p.Path != "" {
+		s += "/" + p.Path
+	}
+	return s
+}
+
+// Matches reports whether h matches p: same number of labels, each label
+// matching its glob, the same port, and p's path a prefix of h's path on a
+// segment boundary ("quay.io/org" matches "quay.io/org/app", not
+// "quay.io/organic").
+func (p Pattern) Matches(h Host) bool {
+	if len(p.Labels) == 0 || p.Port != h.Port {
+		return false
+	}
+	if p.Path != "" && h.Path != p.Path && !strings.HasPrefix(h.Path, p.Path+"/") {
+		return false
+	}
+	name := h.Name
+	for i, l := range p.Labels {
+		var label string
+		if i == len(p.Labels)-1 {
+			label, name = name, ""
+			if strings.Contains(label, ".") && !strings.HasPrefix(label, "[") {
+				return false
+			}
+		} else {
+			var ok bool
+			if label, name, ok = strings.Cut(name, "."); !ok {
+				return false
+			}
+		}
+		if !globLabel(l, label) {
+			return false
+		}
+	}
+	return true
+}
+
+// Scope returns h cut down to what p names: h's registry with p's path
+// prefix. Tokens minted for an entry are shared by every repository the
+// entry covers, so this is the token cache's key.
+func (p Pattern) Scope(h Host) Host {
+	return Host{Name: h.Name, Port: h.Port, Path: p.Path}
+}
+
+// globLabel matches one label against a glob whose only metacharacter is
+// "*" (any run of characters within the label, dots excluded by the caller).
+func globLabel(glob, s string) bool {
+	if !strings.Contains(glob, "*") {
+		return glob == s
+	}
+	parts := strings.Split(glob, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	last := parts[len(parts)-1]
+	for _, part := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, part)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(part):]
+	}
+	return len(s) >= len(last) && strings.HasSuffix(s, last)
+}
