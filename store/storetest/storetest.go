@@ -147,6 +147,23 @@ func Run(t *testing.T, newBackend NewFunc, opts ...Options) {
 		if len(list) != 2 {
 			t.Errorf("List after Delete = %v, want 2 keys", keys(list))
 		}
+		for _, k := range []string{"b.example", "a.example/sub"} {
+			if err := b.Delete(ctx, k); err != nil {
+				t.Fatalf("Delete(%q) = %v", k, err)
+			}
+		}
+		if list, err := b.List(ctx); err != nil || len(list) != 0 {
+			t.Errorf("List after deleting everything = %v, %v; want empty, nil", keys(list), err)
+		}
+		if _, err := b.Get(ctx, "b.example"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Get after deleting everything = %v, want ErrNotFound", err)
+		}
+		if err := b.Put(ctx, "c.example", store.Entry{ServerURL: "c.example", Username: "u", Secret: "again"}); err != nil {
+			t.Fatalf("Put after deleting everything = %v", err)
+		}
+		if e, err := b.Get(ctx, "c.example"); err != nil || e.Secret != "again" {
+			t.Errorf("Get after re-adding = %q, %v", e.Secret, err)
+		}
 	})
 	t.Run("Size", func(t *testing.T) {
 		b := newBackend(t, ns(t))
