@@ -268,7 +268,7 @@ func (s *Store) openForRead() (*readFile, error) {
 	}
 	size := fi.Size()
 	prefix := make([]byte, min(size, prefixRead))
-	if _, err := f.ReadAt(prefix, 0); err != nil {
+	if err := readAt(f, prefix, 0); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("file: read %s: %w", s.path, err)
 	}

@@ -170,7 +170,7 @@ func openFile(path string, r io.ReaderAt, prefix []byte, size int64, loadKeys fu
 	end := int64(headerSize) + int64(hdr.count)*indexSize
 	if int64(len(prefix)) < end {
 		b := make([]byte, end)
-		if _, err := r.ReadAt(b, 0); err != nil {
+		if err := readAt(r, b, 0); err != nil {
 			return nil, fmt.Errorf("file: read %s: %w", path, err)
 		}
 		prefix = b
@@ -188,6 +188,19 @@ func openFile(path string, r io.ReaderAt, prefix []byte, size int64, loadKeys fu
 		return nil, fmt.Errorf("file: %s: key file %s does not match this store (was the key file replaced? set %s to the key it was made with, or move the store away)", path, keyFile, EnvKeyFile)
 	}
 	return &file{path: path, r: r, hdr: hdr, idx: prefix[headerSize:end], dataOff: end, k: k}, nil
+}
+
+// readAt fills b from r at off. A file that shrank under us is replaced by
+// a writer's rename, never truncated in place, so a short read is an error.
+func readAt(r io.ReaderAt, b []byte, off int64) error {
+	n, err := r.ReadAt(b, off)
+	if n == len(b) {
+		return nil
+	}
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // find returns the index range whose hash equals h.
@@ -210,7 +223,7 @@ func (f *file) readRecord(i int) (indexEntry, []byte, error) {
 		return e, nil, err
 	}
 	b := make([]byte, e.size())
-	if _, err := f.r.ReadAt(b, f.dataOff+e.off); err != nil {
+	if err := readAt(f.r, b, f.dataOff+e.off); err != nil {
 		return e, nil, fmt.Errorf("file: read %s: %w", f.path, err)
 	}
 	return e, b, nil
@@ -262,7 +275,7 @@ type record struct {
 // contiguous records, no duplicate keys).
 func (f *file) records(secrets, strict bool) ([]record, error) {
 	data := make([]byte, f.hdr.dataLen)
-	if _, err := f.r.ReadAt(data, f.dataOff); err != nil {
+	if err := readAt(f.r, data, f.dataOff); err != nil {
 		return nil, fmt.Errorf("file: read %s: %w", f.path, err)
 	}
 	out := make([]record, 0, f.hdr.count)
