@@ -570,7 +570,7 @@ auth:
 		t.Cleanup(func() {
 			p.stop(10 * time.Second)
 			if t.Failed() {
-				t.Logf("registry %s log:\n%s", host, p.logTail(30))
+				t.Logf("registry %s log:\n%s", host, p.logTail(12))
 			}
 		})
 		return r
