@@ -3,9 +3,37 @@
 
 package main
 
+import (
+	"context"
+	"time"
+
+	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/pass"
+	"github.com/docker-credential-mint/mint/store/secretservice"
+)
+
+// probeTimeout bounds how long auto waits for a keychain to answer before
+// moving on: a session bus that does not answer in 2 s is not usable for a
+// docker pull.
+const probeTimeout = 2 * time.Second
+
 // platformBackendNames lists this OS's keychains in the order auto tries them.
-var platformBackendNames = []string{}
+var platformBackendNames = []string{"secretservice", "pass"}
 
-var platformBackends = map[string]openFunc{}
+var platformBackends = map[string]openFunc{
+	"secretservice": func(ctx context.Context, e *env, ns string) (store.Backend, error) {
+		return secretservice.New(ns, secretservice.Options{}), nil
+	},
+	"pass": func(ctx context.Context, e *env, ns string) (store.Backend, error) {
+		return pass.New(ns, pass.Options{}), nil
+	},
+}
 
-var platformProbes = map[string]probeFunc{}
+var platformProbes = map[string]probeFunc{
+	"secretservice": func(ctx context.Context, e *env) error {
+		ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
+		return secretservice.Available(ctx)
+	},
+	"pass": func(ctx context.Context, e *env) error { return pass.Available(ctx) },
+}

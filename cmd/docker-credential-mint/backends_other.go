@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 The docker-credential-mint authors
 
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package main
 

@@ -118,6 +118,10 @@ func (e *env) openBackend(ctx context.Context, name, ns string) (store.Backend, 
 	if open, ok := platformBackends[name]; ok {
 		return open(ctx, e, ns)
 	}
+	switch name {
+	case "keychain", "wincred", "secretservice", "pass":
+		return nil, fmt.Errorf("keychain %q is not available on %s: want auto, %s or file", name, runtime.GOOS, strings.Join(platformBackendNames, ", "))
+	}
 	return nil, fmt.Errorf("unknown keychain %q: want auto, %s or file", name, strings.Join(platformBackendNames, ", "))
 }
 
