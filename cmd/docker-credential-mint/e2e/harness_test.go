@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -107,6 +109,7 @@ func (e *env) setenv(k, v string) { e.extra[k] = v }
 type result struct {
 	cmd    string // for messages
 	out    string // stdout and stderr, combined (stdout only for the helper)
+	stdout string // clients only: stdout alone
 	stderr string // helper only
 	code   int    // exit status; -1 when it did not run or was killed
 	err    error
@@ -167,8 +170,12 @@ func (e *env) exec(dir, stdin, name string, args ...string) result {
 		cmd.Path = p
 		cmd.Err = nil
 	}
-	out, err := cmd.CombinedOutput()
-	r := result{cmd: strings.Join(append([]string{name}, args...), " "), out: string(out), code: -1, err: err}
+	var combined, stdout bytes.Buffer
+	var mu sync.Mutex // os/exec copies stdout and stderr in two goroutines
+	cmd.Stdout = lockedWriter{&mu, io.MultiWriter(&combined, &stdout)}
+	cmd.Stderr = lockedWriter{&mu, &combined}
+	err := cmd.Run()
+	r := result{cmd: strings.Join(append([]string{name}, args...), " "), out: combined.String(), stdout: stdout.String(), code: -1, err: err}
 	if cmd.ProcessState != nil {
 		r.code = cmd.ProcessState.ExitCode()
 	}
@@ -181,14 +188,27 @@ func (e *env) exec(dir, stdin, name string, args ...string) result {
 	return r
 }
 
-// run runs a client command and fails the test if it does not exit 0.
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// run runs a client command, fails the test if it does not exit 0, and
+// returns its stdout.
 func (e *env) run(stdin, name string, args ...string) string {
 	e.t.Helper()
 	r := e.exec("", stdin, name, args...)
 	if r.code != 0 {
 		e.t.Fatalf("command failed:\n%s", r)
 	}
-	return r.out
+	return r.stdout
 }
 
 // runIn is run in directory dir.
@@ -198,7 +218,7 @@ func (e *env) runIn(dir, stdin, name string, args ...string) string {
 	if r.code != 0 {
 		e.t.Fatalf("command failed:\n%s", r)
 	}
-	return r.out
+	return r.stdout
 }
 
 // fail runs a client command that must fail (exit non-zero) and returns its
