@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+//go:build unix
+
+package pass
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// killGroup makes cmd a process group leader and kills the whole group when
+// its context ends: pass is a shell script whose gpg would otherwise outlive it.
+func killGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+}
