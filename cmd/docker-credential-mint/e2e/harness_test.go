@@ -411,7 +411,7 @@ func (e *env) wantNoAuthInDockerConfig() {
 
 // scanForSecrets fails t if any regular file under root holds a test password
 // in plain text (or as base64 of user:password).
-func scanForSecrets(t *testing.T, root string) {
+func scanForSecrets(t interface{ Errorf(string, ...any) }, root string) {
 	forms := allSecretForms()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docker-credential-mint/mint/store/pass/passtest"
+	"github.com/docker-credential-mint/mint/store/secretservice/sstest"
+)
+
+// keychainSmoke runs one client round trip with whatever backend e selects:
+// crane login, push, ls, then the Docker CLI-free checks, then logout. The
+// file store must stay unused.
+func keychainSmoke(t *testing.T, e *env) {
+	t.Helper()
+	r := startRegistry(t, map[string]string{"alice": alicePW})
+	e.writeDockerConfig(configName, nil)
+
+	e.run(alicePW, "crane", "auth", "login", r.host, "-u", "alice", "--password-stdin")
+	e.wantCred(r.host, "alice", alicePW)
+	e.wantCred("http://"+r.host+"/v2/", "alice", alicePW)
+	if got := e.list(); got[r.host] != "alice" {
+		t.Errorf("list = %v, want %s: alice", got, r.host)
+	}
+	cranePush(t, e, r.host+"/alice/k:1")
+	if out := e.run("", "crane", "ls", r.host+"/alice/k"); strings.TrimSpace(out) != "1" {
+		t.Errorf("crane ls = %q, want 1", out)
+	}
+	e.run("", "crane", "auth", "logout", r.host)
+	e.wantNoCred(r.host)
+	if r := e.helper("erase", r.host); r.code != 0 {
+		t.Errorf("erase of a missing key:\n%s", r)
+	}
+	e.fail("", "crane", "ls", r.host+"/alice/k")
+	e.wantNoAuthInDockerConfig()
+
+	if _, err := os.Stat(filepath.Join(e.xdgData, helperName)); err == nil {
+		t.Errorf("%s/%s exists: the file store was used instead of the keychain", e.xdgData, helperName)
+	}
+}
+
+// TestSecretService_Smoke: the helper with DOCKER_CREDENTIAL_MINT_KEYCHAIN=
+// secretservice keeps crane's login in a real gnome-keyring-daemon on a
+// private D-Bus session bus.
+func TestSecretService_Smoke(t *testing.T) {
+	t.Parallel()
+	needHelper(t)
+	needTools(t, "crane", "dbus-daemon", "gnome-keyring-daemon")
+	ss := sstest.Start(t, sstest.Options{})
+	e := newEnv(t)
+	t.Cleanup(func() { scanForSecrets(t, ss.Dir) })
+	e.setenv("DBUS_SESSION_BUS_ADDRESS", ss.Address)
+	e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "secretservice")
+	keychainSmoke(t, e)
+}
+
+// TestPass_Smoke: the same with DOCKER_CREDENTIAL_MINT_KEYCHAIN=pass, a
+// throwaway gpg key and password store.
+func TestPass_Smoke(t *testing.T) {
+	t.Parallel()
+	needHelper(t)
+	needTools(t, "crane", "pass", "gpg", "gpg-agent")
+	p := passtest.Start(t, passtest.Options{})
+	e := newEnv(t)
+	t.Cleanup(func() {
+		scanForSecrets(t, p.GNUPGHOME)
+		scanForSecrets(t, p.StoreDir)
+	})
+	for _, kv := range p.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		e.setenv(k, v)
+	}
+	e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "pass")
+	keychainSmoke(t, e)
+}
