@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package oauth2
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/store"
+)
+
+var host = credentials.Host{Name: "registry.example.com"}
+
+func basic(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(user)+":"+url.QueryEscape(pass)))
+}
+
+// checkForm asserts the token request's method, path, content type and
+// form values (x/oauth2 oauth2_test.go style).
+func checkForm(t *testing.T, r *http.Request, want url.Values) {
+	t.Helper()
+	if r.Method != http.MethodPost || r.URL.Path != "/oauth2/token" {
+		t.Errorf("request %s %s, want POST /oauth2/token", r.Method, r.URL.Path)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if err := r.ParseForm(); err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		if got := r.PostForm.Get(k); got != want.Get(k) {
+			t.Errorf("form %s = %q, want %q", k, got, want.Get(k))
+		}
+	}
+	for k := range r.PostForm {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected form value %s", k)
+		}
+	}
+}
+
+func newProvider(t *testing.T, reg credentials.Registry, opts Options) *Provider {
+	t.Helper()
+	if reg.Username == "" {
+		reg.Username = "oauth2accesstoken"
+	}
+	p, err := New(reg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestProvider_Token_clientCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		checkForm(t, r, url.Values{"grant_type": {"client_credentials"}, "scope": {"registry.pull registry.push"}})
+		if got, want := r.Header.Get("Authorization"), basic("helper id", "s3cret&x"); got != want {
+			t.Errorf("Authorization = %q, want %q", got, want)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"access_token":"at-1","token_type":"bearer","expires_in":3600}`)
+	}))
+	defer srv.Close()
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Scopes: []string{"registry.pull", "registry.push"}}, Options{})
+	before := time.Now()
+	tok, err := p.Token(context.Background(), host, &store.Entry{ServerURL: "registry.example.com", Username: "helper id", Secret: "s3cret&x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Username != "oauth2accesstoken" || tok.Secret != "at-1" {
+		t.Errorf("Token = %+v", tok)
+	}
+	if tok.Expiry.Before(before.Add(time.Hour)) || tok.Expiry.After(time.Now().Add(time.Hour)) {
+		t.Errorf("Expiry = %v, want about an hour from now", tok.Expiry)
+	}
+}
+
+func TestProvider_Token_noExpiresIn(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"access_token":"at-1","token_type":"bearer"}`)
+	}))
+	defer srv.Close()
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return t0 }
+	for life, want := range map[time.Duration]time.Time{0: t0, 10 * time.Minute: t0.Add(10 * time.Minute)} {
+		p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Lifetime: life}, Options{Now: now})
+		tok, err := p.Token(context.Background(), host, &store.Entry{Username: "id", Secret: "secret"})
+		if err != nil || !tok.Expiry.Equal(want) {
+			t.Errorf("lifetime %v: Token = %+v, %v; want expiry %v", life, tok, err, want)
+		}
+	}
+}
+
+func TestProvider_Token_noRoot(t *testing.T) {
+	p := newProvider(t, credentials.Registry{TokenURL: "https://auth.example.com/oauth2/token"}, Options{})
+	if _, err := p.Token(context.Background(), host, nil); !errors.Is(err, provider.ErrNotFound) || !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Token(no root) = %v, want ErrNotFound", err)
+	}
+}
+
+// rotatingServer is a token endpoint that rotates refresh tokens with reuse
+// detection, as Ory Hydra does: presenting a spent refresh token revokes
+// the whole chain.
+type rotatingServer struct {
+	t        *testing.T
+	clientID string
+	secret   string // client secret, "" for a public client
+	mu       sync.Mutex
+	valid    string // the one live refresh token
+	n        int
+	reused   bool
+	requests atomic.Int32
+}
+
+func (s *rotatingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	checkForm(s.t, r, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.FormValue("refresh_token")}})
+	if got, want := r.Header.Get("Authorization"), basic(s.clientID, s.secret); got != want {
+		s.t.Errorf("Authorization = %q, want %q", got, want)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if rt := r.FormValue("refresh_token"); rt != s.valid || s.reused {
+		if !s.reused {
+			s.t.Errorf("refresh token %q presented, want %q: an old refresh token was reused", rt, s.valid)
+		}
+		s.reused = true
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":"invalid_grant","error_description":"refresh token %s was already used"}`, rt)
+		return
+	}
+	s.n++
+	s.valid = fmt.Sprintf("rt-%d", s.n+1)
+	fmt.Fprintf(w, `{"access_token":"at-%d","token_type":"bearer","expires_in":600,"refresh_token":%q}`, s.n, s.valid)
+}
+
+func TestProvider_Token_refreshRotation(t *testing.T) {
+	rs := &rotatingServer{t: t, clientID: "helper", valid: "rt-1"}
+	srv := httptest.NewServer(rs)
+	defer srv.Close()
+	roots := store.NewMemory()
+	root := store.Entry{ServerURL: "https://registry.example.com/v2/", Username: "helper", Secret: "rt-1"}
+	if err := roots.Put(context.Background(), "registry.example.com", root); err != nil {
+		t.Fatal(err)
+	}
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Grant: credentials.GrantRefreshToken}, Options{Roots: roots})
+
+	for i := 1; i <= 3; i++ {
+		// The caller's root is the one it read before the first refresh:
+		// stale from the second call on. The provider must use the stored one.
+		tok, err := p.Token(context.Background(), host, &root)
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		if want := fmt.Sprintf("at-%d", i); tok.Secret != want {
+			t.Errorf("refresh %d: access token %q, want %q", i, tok.Secret, want)
+		}
+		e, _ := roots.Get(context.Background(), "registry.example.com")
+		if want := fmt.Sprintf("rt-%d", i+1); e.Secret != want || e.Username != "helper" || e.ServerURL != root.ServerURL {
+			t.Errorf("refresh %d: stored root %+v, want the rotated %s", i, e, want)
+		}
+	}
+}
+
+// failingRoots is a root store whose Put fails.
+type failingRoots struct{ *store.Memory }
+
+func (failingRoots) Put(context.Context, string, store.Entry) error {
+	return fmt.Errorf("keychain: %w", store.ErrUnavailable)
+}
+
+// TestProvider_Token_rotationSavedBeforeReturn: when the rotated refresh
+// token cannot be saved, no access token is returned.
+func TestProvider_Token_rotationSavedBeforeReturn(t *testing.T) {
+	rs := &rotatingServer{t: t, clientID: "helper", valid: "rt-1"}
+	srv := httptest.NewServer(rs)
+	defer srv.Close()
+	roots := failingRoots{store.NewMemory()}
+	root := store.Entry{ServerURL: "registry.example.com", Username: "helper", Secret: "rt-1"}
+	_ = roots.Memory.Put(context.Background(), "registry.example.com", root)
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Grant: credentials.GrantRefreshToken}, Options{Roots: roots})
+	tok, err := p.Token(context.Background(), host, &root)
+	if err == nil || tok != nil || !strings.Contains(err.Error(), "save the rotated refresh token") {
+		t.Errorf("Token = %+v, %v; want no token and a save error", tok, err)
+	}
+}
+
+func TestProvider_Token_refreshConfidentialClient(t *testing.T) {
+	rs := &rotatingServer{t: t, clientID: "cfg-client", secret: "client-s3cret", valid: "rt-1"}
+	srv := httptest.NewServer(rs)
+	defer srv.Close()
+	roots := store.NewMemory()
+	root := store.Entry{ServerURL: "registry.example.com", Username: credentials.TokenUsername, Secret: `{"refresh_token":"rt-1","client_secret":"client-s3cret"}`}
+	_ = roots.Put(context.Background(), "registry.example.com", root)
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Grant: credentials.GrantRefreshToken, ClientID: "cfg-client"}, Options{Roots: roots})
+	if _, err := p.Token(context.Background(), host, &root); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := roots.Get(context.Background(), "registry.example.com")
+	if want := `{"refresh_token":"rt-2","client_secret":"client-s3cret"}`; e.Secret != want {
+		t.Errorf("stored root %s, want %s", e.Secret, want)
+	}
+}
+
+// TestProvider_Token_refreshUnderCache: twenty goroutines through one Cache,
+// with tokens that are never cached (no lifetime), refresh twenty times in
+// turn and never present a spent refresh token.
+func TestProvider_Token_refreshUnderCache(t *testing.T) {
+	rs := &rotatingServer{t: t, clientID: "helper", valid: "rt-1"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answer without expires_in, so that every get refreshes.
+		rec := httptest.NewRecorder()
+		rs.ServeHTTP(rec, r)
+		body := strings.Replace(rec.Body.String(), `"expires_in":600,`, "", 1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	roots := store.NewMemory()
+	root := store.Entry{ServerURL: "registry.example.com", Username: "helper", Secret: "rt-1"}
+	_ = roots.Put(context.Background(), "registry.example.com", root)
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Grant: credentials.GrantRefreshToken}, Options{Roots: roots})
+	c := provider.Cached(p, store.NewMemory(), provider.CacheOptions{LockDir: t.TempDir()})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := c.Token(context.Background(), host, &root); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := rs.requests.Load(); n != 20 || rs.reused {
+		t.Errorf("%d requests, reused=%v; want 20 without reuse", n, rs.reused)
+	}
+}
+
+func TestProvider_Token_errors(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{401, `{"error":"invalid_client","error_description":"client authentication failed"}`,
+			"oauth2: registry.example.com: the token endpoint refused the stored credential (invalid_client: client authentication failed); run `docker login registry.example.com` or `docker-credential-mint login registry.example.com`"},
+		{400, `{"error":"invalid_grant","error_description":"bad secret hunter2-secret\nsecond line"}`,
+			"oauth2: registry.example.com: the token endpoint refused the stored credential (invalid_grant: bad secret [redacted] second line); run `docker login registry.example.com` or `docker-credential-mint login registry.example.com`"},
+		{400, `{"error":"invalid_scope"}`, "oauth2: registry.example.com: the token endpoint failed (invalid_scope)"},
+		{500, `<html>hunter2-secret</html>`, "oauth2: registry.example.com: the token endpoint failed (HTTP 500)"},
+		{401, `nope`, "oauth2: registry.example.com: the token endpoint refused the stored credential (HTTP 401); run `docker login registry.example.com` or `docker-credential-mint login registry.example.com`"},
+		{200, `{"token_type":"bearer"}`, "oauth2: registry.example.com: token request: oauth2: server response missing access_token"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(tc.body, "{") {
+				w.Header().Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(tc.status)
+			io.WriteString(w, tc.body)
+		}))
+		p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token"}, Options{})
+		_, err := p.Token(context.Background(), host, &store.Entry{Username: "helper", Secret: "hunter2-secret"})
+		srv.Close()
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("HTTP %d %s:\n got %v\nwant %s", tc.status, tc.body, err, tc.want)
+		}
+	}
+}
+
+func TestProvider_Token_redirectToAnotherHostRefused(t *testing.T) {
+	var evil atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evil.Add(1)
+		io.WriteString(w, `{"access_token":"stolen","token_type":"bearer"}`)
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// "localhost" is another host than 127.0.0.1 as far as credentials go.
+		http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+"/oauth2/token?x=secret-ish", http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token"}, Options{})
+	_, err := p.Token(context.Background(), host, &store.Entry{Username: "helper", Secret: "hunter2-secret"})
+	if err == nil || !strings.Contains(err.Error(), "redirect to another host refused") {
+		t.Errorf("Token = %v, want a refused redirect", err)
+	}
+	if err != nil && (strings.Contains(err.Error(), "secret-ish") || strings.Contains(err.Error(), "hunter2")) {
+		t.Errorf("error %q holds a query or secret", err)
+	}
+	if evil.Load() != 0 {
+		t.Errorf("the other host got %d requests", evil.Load())
+	}
+}
+
+// dialTo returns a transport that connects every request to addr, so that
+// a test can use a non-loopback host name.
+func dialTo(addr string) http.RoundTripper {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	return tr
+}
+
+func TestProvider_Token_plainHTTP(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"access_token":"at","token_type":"bearer","expires_in":60}`)
+	}))
+	defer srv.Close()
+	tr := dialTo(srv.Listener.Addr().String())
+	reg := credentials.Registry{Username: "u", TokenURL: "http://auth.example.com/oauth2/token"}
+
+	if _, err := New(reg, Options{Transport: tr}); err == nil || !strings.Contains(err.Error(), "plain http is allowed only") {
+		t.Errorf("New(http, non-loopback) = %v, want refused", err)
+	}
+	reg.Insecure = true
+	p, err := New(reg, Options{Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := p.Token(context.Background(), host, &store.Entry{Username: "id", Secret: "s"}); err != nil || tok.Secret != "at" {
+		t.Errorf("insecure Token = %+v, %v", tok, err)
+	}
+	if requests.Load() != 1 {
+		t.Errorf("%d requests, want 1", requests.Load())
+	}
+}
+
+func TestProvider_Token_deadline(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Timeout: 200 * time.Millisecond}, Options{})
+	start := time.Now()
+	_, err := p.Token(context.Background(), host, &store.Entry{Username: "helper", Secret: "hunter2-secret"})
+	if err == nil || !strings.Contains(err.Error(), "registry.example.com") {
+		t.Errorf("Token = %v, want a deadline error naming the registry", err)
+	}
+	// Generous upper bound; the timeout is 200ms.
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("hung endpoint held Token for %v", d)
+	}
+	t.Logf("error after %v: %v", time.Since(start).Round(time.Millisecond), err)
+}
