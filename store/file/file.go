@@ -71,9 +71,10 @@ const Ext = ".mint"
 // network file system), and failing beats hanging docker pull.
 const DefaultLockTimeout = 10 * time.Second
 
-// prefixRead is how much of a store file a read takes at once: the header
-// and the index of about 2300 entries.
-const prefixRead = 64 << 10
+// prefixRead is how much of a store file a read takes first: a small
+// store whole, the header and index of 145 entries. A larger index is read
+// in a second call.
+const prefixRead = 4 << 10
 
 // Options tunes a Store. The zero value is the default.
 type Options struct {
