@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/store"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+var alice = &store.Entry{ServerURL: "127.0.0.1", Username: "alice", Secret: "alicepw"}
+
+// fakeRegistry is a registry with token auth on one server: /v2/ challenges,
+// /token/ is distribution's token-server (GET offline_token, POST password).
+type fakeRegistry struct {
+	t         *testing.T
+	realm     string // defaults to this server's /token/
+	getRT     bool   // GET with offline_token returns a refresh token
+	postRT    bool   // POST grant_type=password is supported
+	challenge string // overrides WWW-Authenticate
+	gets      atomic.Int32
+	posts     atomic.Int32
+	srv       *httptest.Server
+}
+
+func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/v2/":
+		if r.Header.Get("Authorization") != "" {
+			f.t.Errorf("credentials sent to /v2/")
+		}
+		realm := f.realm
+		if realm == "" {
+			realm = f.srv.URL + "/token/"
+		}
+		ch := f.challenge
+		if ch == "" {
+			ch = fmt.Sprintf(`Bearer realm=%q,service="registry.test"`, realm)
+		}
+		w.Header().Set("WWW-Authenticate", ch)
+		w.WriteHeader(http.StatusUnauthorized)
+	case "/token/":
+		w.Header().Set("Content-Type", "application/json")
+		switch r.Method {
+		case http.MethodGet:
+			f.gets.Add(1)
+			want := url.Values{"service": {"registry.test"}, "offline_token": {"true"}, "client_id": {"docker-credential-mint"}}
+			if got := r.URL.Query(); !reflect.DeepEqual(got, want) {
+				f.t.Errorf("GET query %v, want %v", got, want)
+			}
+			if u, p, ok := r.BasicAuth(); !ok || u != "alice" || p != "alicepw" {
+				w.WriteHeader(http.StatusUnauthorized)
+				io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`)
+				return
+			}
+			if f.getRT {
+				io.WriteString(w, `{"access_token":"eyJ.x.y","expires_in":900,"refresh_token":"rt-get"}`)
+			} else {
+				io.WriteString(w, `{"token":"eyJ.x.y","expires_in":900}`)
+			}
+		case http.MethodPost:
+			f.posts.Add(1)
+			if !f.postRT {
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, `{"errors":[{"code":"UNSUPPORTED","message":"password grant type not supported"}]}`)
+				return
+			}
+			if err := r.ParseForm(); err != nil {
+				f.t.Fatal(err)
+			}
+			want := url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"alicepw"},
+				"service": {"registry.test"}, "client_id": {"docker-credential-mint"}, "access_type": {"offline"}}
+			if !reflect.DeepEqual(r.PostForm, want) {
+				f.t.Errorf("POST form %v, want %v", r.PostForm, want)
+			}
+			if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+				f.t.Errorf("POST Content-Type %q", ct)
+			}
+			io.WriteString(w, `{"access_token":"eyJ.x.y","scope":"","expires_in":900,"refresh_token":"rt-post"}`)
+		}
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func startRegistry(t *testing.T, f *fakeRegistry) credentials.Host {
+	t.Helper()
+	f.t = t
+	f.srv = httptest.NewServer(f)
+	t.Cleanup(f.srv.Close)
+	h, err := credentials.ParseHost(f.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func newProvider(reg credentials.Registry, opts Options) *Provider {
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return t0 }
+	}
+	return New(reg, opts)
+}
+
+func TestProvider_Token_getOfflineToken(t *testing.T) {
+	f := &fakeRegistry{getRT: true}
+	h := startRegistry(t, f)
+	tok, err := newProvider(credentials.Registry{}, Options{}).Token(context.Background(), h, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := provider.Token{Username: "<token>", Secret: "rt-get", Expiry: t0.Add(DefaultLifetime)}
+	if *tok != want {
+		t.Errorf("Token = %+v, want %+v", *tok, want)
+	}
+	if f.gets.Load() != 1 || f.posts.Load() != 0 {
+		t.Errorf("%d GETs, %d POSTs; want 1, 0", f.gets.Load(), f.posts.Load())
+	}
+}
+
+func TestProvider_Token_postFallback(t *testing.T) {
+	f := &fakeRegistry{postRT: true}
+	h := startRegistry(t, f)
+	tok, err := newProvider(credentials.Registry{Lifetime: time.Hour}, Options{}).Token(context.Background(), h, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Secret != "rt-post" || !tok.Expiry.Equal(t0.Add(time.Hour)) {
+		t.Errorf("Token = %+v", tok)
+	}
+	if f.gets.Load() != 1 || f.posts.Load() != 1 {
+		t.Errorf("%d GETs, %d POSTs; want 1, 1", f.gets.Load(), f.posts.Load())
+	}
+}
+
+func TestProvider_Token_errors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    *fakeRegistry
+		root *store.Entry
+		want string
+	}{
+		{"no refresh token", &fakeRegistry{}, alice,
+			"the token service issues no refresh token (neither offline_token nor grant_type=password): use provider static"},
+		{"wrong password", &fakeRegistry{getRT: true}, &store.Entry{Username: "alice", Secret: "wrong-password"},
+			"the token service refused the stored username and password (HTTP 401); run `docker login 127.0.0.1:"},
+		{"basic auth registry", &fakeRegistry{challenge: `Basic realm="registry"`}, alice,
+			"no token service (no Bearer challenge; it may use basic auth: use provider static)"},
+		{"realm not a URL", &fakeRegistry{challenge: `Bearer service="x"`}, alice, "the Bearer challenge has no usable realm"},
+		{"http realm elsewhere", &fakeRegistry{realm: "http://auth.example.com/token"}, alice,
+			"token realm http://auth.example.com/token: plain http is allowed only for loopback hosts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startRegistry(t, tc.f)
+			_, err := newProvider(credentials.Registry{}, Options{}).Token(context.Background(), h, tc.root)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "registry: 127.0.0.1:") {
+				t.Errorf("Token error = %v, want %q", err, tc.want)
+			}
+			if err != nil && (strings.Contains(err.Error(), "alicepw") || strings.Contains(err.Error(), "wrong-password")) {
+				t.Errorf("error holds the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestProvider_Token_noRoot(t *testing.T) {
+	_, err := newProvider(credentials.Registry{}, Options{}).Token(context.Background(), credentials.Host{Name: "r.example"}, nil)
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Token(nil root) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestProvider_Token_identityTokenRoot(t *testing.T) {
+	root := &store.Entry{Username: "<token>", Secret: "stored-rt"}
+	tok, err := newProvider(credentials.Registry{}, Options{}).Token(context.Background(), credentials.Host{Name: "r.example"}, root)
+	if err != nil || tok.Username != "<token>" || tok.Secret != "stored-rt" {
+		t.Errorf("Token = %+v, %v", tok, err)
+	}
+}
+
+func TestProvider_Token_tls(t *testing.T) {
+	f := &fakeRegistry{getRT: true, t: t}
+	f.srv = httptest.NewTLSServer(f)
+	defer f.srv.Close()
+	h, _ := credentials.ParseHost(f.srv.URL)
+	tok, err := newProvider(credentials.Registry{}, Options{Transport: f.srv.Client().Transport}).Token(context.Background(), h, alice)
+	if err != nil || tok.Secret != "rt-get" {
+		t.Errorf("Token = %+v, %v", tok, err)
+	}
+}
+
+func TestProvider_Token_realmRedirectRefused(t *testing.T) {
+	var other atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		other.Add(1)
+		io.WriteString(w, `{"refresh_token":"stolen"}`)
+	}))
+	defer evil.Close()
+	f := &fakeRegistry{getRT: true}
+	h := startRegistry(t, f)
+	// The realm is a path on the registry that redirects to another host.
+	f.realm = f.srv.URL + "/redirect"
+	mux := http.NewServeMux()
+	mux.Handle("/", f)
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)+"/token/", http.StatusFound)
+	})
+	f.srv.Config.Handler = mux
+	_, err := newProvider(credentials.Registry{}, Options{}).Token(context.Background(), h, alice)
+	if err == nil || !strings.Contains(err.Error(), "redirect to another host refused") {
+		t.Errorf("Token error = %v, want a refused redirect", err)
+	}
+	if other.Load() != 0 {
+		t.Errorf("the other host got %d requests", other.Load())
+	}
+}
+
+// dialTo connects every request to addr, so a test can use a non-loopback name.
+func dialTo(addr string) http.RoundTripper {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	return tr
+}
+
+func TestProvider_Token_plainHTTPNonLoopback(t *testing.T) {
+	f := &fakeRegistry{getRT: true}
+	startRegistry(t, f)
+	_, port, _ := net.SplitHostPort(f.srv.Listener.Addr().String())
+	f.realm = "http://auth.example.com:" + port + "/token/"
+	h := credentials.Host{Name: "registry.example.com", Port: port}
+	tr := dialTo(f.srv.Listener.Addr().String())
+
+	if _, err := newProvider(credentials.Registry{}, Options{Transport: tr}).Token(context.Background(), h, alice); err == nil {
+		t.Error("plain http to a non-loopback registry was used without insecure")
+	}
+	if f.gets.Load() != 0 {
+		t.Errorf("credentials sent over http: %d token requests", f.gets.Load())
+	}
+	tok, err := newProvider(credentials.Registry{Insecure: true}, Options{Transport: tr}).Token(context.Background(), h, alice)
+	if err != nil || tok.Secret != "rt-get" {
+		t.Errorf("insecure: Token = %+v, %v", tok, err)
+	}
+}
+
+func TestProvider_Token_deadline(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	h, _ := credentials.ParseHost(srv.URL)
+	start := time.Now()
+	_, err := newProvider(credentials.Registry{Timeout: 200 * time.Millisecond}, Options{}).Token(context.Background(), h, alice)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Token error = %v, want a deadline", err)
+	}
+	if d := time.Since(start); d > 10*time.Second { // generous: the timeout is 200ms
+		t.Errorf("hung registry held Token for %v", d)
+	}
+}
+
+func TestParseChallenge(t *testing.T) {
+	for in, want := range map[string]map[string]string{
+		`Bearer realm="https://auth.docker.io/token",service="registry.docker.io"`: {"realm": "https://auth.docker.io/token", "service": "registry.docker.io"},
+		`Bearer realm="a\"b", Service=x,scope="repository:a/b:pull,push"`:          {"realm": `a"b`, "service": "x", "scope": "repository:a/b:pull,push"},
+		`Bearer`:                     {},
+		`Bearer realm="unterminated`: {"realm": "unterminated"},
+		`Bearer junk`:                {},
+	} {
+		scheme, got := parseChallenge(in)
+		if scheme != "Bearer" || !reflect.DeepEqual(got, want) {
+			t.Errorf("parseChallenge(%q) = %q, %v; want %v", in, scheme, got, want)
+		}
+	}
+}
