@@ -416,7 +416,7 @@ func (s *Store) lock(ctx context.Context) (release func(), err error) {
 		case <-timeout.C:
 			wait.Stop()
 			f.Close()
-			return nil, fmt.Errorf("lock %s: another process has held it for %v: %w", path, s.lockTimeout, store.ErrUnavailable)
+			return nil, fmt.Errorf("lock %s: another writer still holds it after %v: %w", path, s.lockTimeout, store.ErrUnavailable)
 		case <-wait.C:
 		}
 	}
@@ -424,18 +424,32 @@ func (s *Store) lock(ctx context.Context) (release func(), err error) {
 
 // removeStaleTemps removes temporary files left by writers killed before
 // their rename. It runs under the writer lock, when no other writer of this
-// namespace can have a temporary file.
+// namespace can have a temporary file. Key files are made without that lock
+// (every namespace shares one), so their temporary files go only when old.
 func (s *Store) removeStaleTemps() {
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return
 	}
+	keyTmp := ""
+	if filepath.Dir(s.keyFile) == s.dir {
+		keyTmp = "." + filepath.Base(s.keyFile) + ".tmp-"
+	}
 	for _, e := range ents {
-		rest, ok := strings.CutPrefix(e.Name(), s.tmpPrefix)
-		if ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+		if isTemp(e.Name(), s.tmpPrefix) {
 			os.Remove(filepath.Join(s.dir, e.Name()))
+		} else if keyTmp != "" && isTemp(e.Name(), keyTmp) {
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > time.Minute {
+				os.Remove(filepath.Join(s.dir, e.Name()))
+			}
 		}
 	}
+}
+
+// isTemp reports whether name is prefix followed by os.CreateTemp's digits.
+func isTemp(name, prefix string) bool {
+	rest, ok := strings.CutPrefix(name, prefix)
+	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
 }
 
 // fileName maps a namespace to a file name that is the same on every file

@@ -330,3 +330,35 @@ func TestStore_staleTemps(t *testing.T) {
 	}
 	_ = other
 }
+
+func TestStore_keyRace(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	const n = 12
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			// Each namespace has its own writer lock: the key file is
+			// created by racing writers.
+			s, _ := New(dir, fmt.Sprintf("ns%d", i))
+			errs <- s.Put(ctx, "r.example", store.Entry{ServerURL: "r.example", Username: "u", Secret: fmt.Sprint(i)})
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		s := newStore(t, dir, fmt.Sprintf("ns%d", i))
+		if e, err := s.Get(ctx, "r.example"); err != nil || e.Secret != fmt.Sprint(i) {
+			t.Errorf("Get in ns%d = %v; all namespaces must share the one key", i, err)
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left", e.Name())
+		}
+	}
+}
