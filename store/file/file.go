@@ -6,11 +6,13 @@
 // SSH sessions without D-Bus). It never prompts and never waits longer than
 // its lock timeout or the caller's deadline.
 //
-// Each namespace is one file, <dir>/<namespace>.mint, encrypted with
-// AES-256-GCM under a 32-byte random key kept in a key file (<dir>/key by
-// default, or the file named by Options.KeyFile, e.g. a CI secret mounted
-// into the container and named by DOCKER_CREDENTIAL_MINT_FILE_KEY_FILE). The
-// directory is created 0700 and every file 0600.
+// Each namespace is one file, <dir>/<namespace>.mint (bytes other than
+// lower-case letters, digits, '-', '_' and inner '.' escaped as %XX),
+// encrypted with AES-256-GCM under a 32-byte random key kept in a key file
+// (<dir>/key by default, or the file named by Options.KeyFile, e.g. a CI
+// secret mounted into the container and named by
+// DOCKER_CREDENTIAL_MINT_FILE_KEY_FILE). The directory is created 0700 and
+// every file 0600. The key is never rotated.
 //
 // What this protects against: a copy of the data file alone (a backup, a
 // synced or shared folder, a file accidentally committed or attached to a
@@ -40,7 +42,10 @@
 // replace it. A key file that does not match the store gives an error naming
 // the key file, never "not found".
 //
-// The file format is described in format.go.
+// A Get reads the header and the index (28 bytes an entry), binary-searches
+// it and decrypts one record: about 0.1 M instructions at 1000 entries, and
+// under 0.7 M for a whole helper process. List decrypts every record's
+// metadata and no secret. The file format is described in format.go.
 package file
 
 import (
