@@ -314,8 +314,8 @@ func TestStore_staleTemps(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	s := newStore(t, dir, "ns")
-	other := newStore(t, dir, "ns.mint.tmp-x")
 	stale := filepath.Join(dir, ".ns.mint.tmp-12345")
+	// The temporary file of namespace "ns.mint.tmp-x".
 	foreign := filepath.Join(dir, ".ns.mint.tmp-x.mint.tmp-999")
 	os.WriteFile(stale, []byte("half"), 0o600)
 	os.WriteFile(foreign, []byte("other namespace"), 0o600)
@@ -328,7 +328,6 @@ func TestStore_staleTemps(t *testing.T) {
 	if _, err := os.Stat(foreign); err != nil {
 		t.Errorf("another namespace's temporary file removed: %v", err)
 	}
-	_ = other
 }
 
 func TestStore_keyRace(t *testing.T) {
