@@ -4,7 +4,8 @@
 #
 # install.sh installs what the tests need: Debian packages (the real registry,
 # dockerd, containerd, skopeo, podman, the keyring daemons) and the Go-built
-# clients (crane, oras, regctl) in a cache directory outside the repository.
+# clients (crane, oras, regctl) and distribution's token-server in a cache
+# directory outside the repository.
 #
 # It is idempotent and quiet: it prints one line for each thing it actually
 # installs and nothing when everything is already there, so CI can run it
@@ -141,6 +142,9 @@ go_wrapped() {
 go_tool crane github.com/google/go-containerregistry/cmd/crane github.com/google/go-containerregistry v0.22.1
 go_tool oras oras.land/oras/cmd/oras oras.land/oras v1.3.6
 go_tool regctl github.com/regclient/regclient/cmd/regctl github.com/regclient/regclient v0.11.7
+# distribution's own token server (GET and POST /token/, refresh tokens):
+# the realm for the identity-token tests.
+go_tool token-server github.com/docker/distribution/contrib/token-server github.com/docker/distribution v2.8.3+incompatible
 
 # nerdctl (opt-in, slow): go install fails on the proxy's deprecation check,
 # so it always goes through the wrapper module.

@@ -4,6 +4,9 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -75,9 +78,14 @@ func TestDocker_WrongPasswordKeepsCredential(t *testing.T) {
 	t.Parallel()
 	e, r := dockerSetup(t)
 
+	e.writeDockerConfig(configName+"log", nil)
 	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
 	e.fail("not-"+bobPW+"\n", "docker", "login", r.host, "-u", "bob", "--password-stdin")
 	e.wantCred(r.host, "alice", alicePW)
+	// One store (alice's login); the failed login stored nothing.
+	if n := strings.Count(strings.Join(e.calls(), "\n"), "store"); n != 1 {
+		t.Errorf("helper calls = %q, want exactly one store", e.calls())
+	}
 
 	ref := r.host + "/alice/kept:1"
 	dockerImage(t, e, ref)
@@ -103,4 +111,87 @@ func TestDocker_ReloginAsOtherUser(t *testing.T) {
 	dockerImage(t, e, ref)
 	e.run("", "docker", "push", ref)
 	e.wantNoAuthInDockerConfig()
+}
+
+// TestDocker_IdentityToken: against a registry with token auth, docker login
+// receives a refresh token from the token server and stores it through the
+// helper as an identity token (Username "<token>"), never the password; push
+// and pull then work from that token alone, in docker and in crane.
+func TestDocker_IdentityToken(t *testing.T) {
+	t.Parallel()
+	needHelper(t)
+	needTools(t, "crane")
+	e := newEnv(t)
+	needDockerd(t, e)
+	r := startTokenRegistry(t, map[string]string{"alice": alicePW})
+	e.writeDockerConfig(configName, nil)
+
+	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	c, ok := e.get(r.host)
+	if !ok {
+		t.Fatalf("get(%q) after docker login: not found", r.host)
+	}
+	if c.Username != "<token>" || c.Secret == "" || c.Secret == alicePW {
+		t.Fatalf("get(%q) = %s/%s, want <token> and a refresh token", r.host, c.Username, redact(c.Secret))
+	}
+	addSecret(t, c.Secret)
+	if got := e.list(); got[r.host] != "<token>" {
+		t.Errorf("list = %v, want %s: <token>", got, r.host)
+	}
+	e.wantNoAuthInDockerConfig()
+
+	ref := r.host + "/alice/id:1"
+	dockerImage(t, e, ref)
+	e.run("", "docker", "push", ref)
+	e.run("", "docker", "rmi", ref)
+	e.run("", "docker", "pull", ref)
+	if out := e.run("", "crane", "ls", r.host+"/alice/id"); strings.TrimSpace(out) != "1" {
+		t.Errorf("crane ls = %q, want 1", out)
+	}
+	// The token server's ACL: alice may not push to bob/.
+	other := r.host + "/bob/id:1"
+	dockerImage(t, e, other)
+	e.fail("", "docker", "push", other)
+
+	e.run("", "docker", "logout", r.host)
+	e.wantNoCred(r.host)
+}
+
+// TestDocker_ClassicBuildListsAndGets: the classic builder (DOCKER_BUILDKIT=0)
+// asks the helper for list, then get for every listed key, before the build,
+// and pulls a private base image with what it got.
+func TestDocker_ClassicBuildListsAndGets(t *testing.T) {
+	t.Parallel()
+	e, r := dockerSetup(t)
+	e.writeDockerConfig(configName+"log", nil)
+
+	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	carolPW := "carol-pw-" + randHex(6)
+	addSecret(t, carolPW)
+	e.store("other.example:5000", "carol", carolPW)
+	base := r.host + "/alice/base:1"
+	dockerImage(t, e, base)
+	e.run("", "docker", "push", base)
+	e.run("", "docker", "rmi", base)
+
+	ctx := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM "+base+"\nLABEL org.example.mint=e2e\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	built := r.host + "/alice/built:1"
+	e.setenv("DOCKER_BUILDKIT", "0")
+	e.run("", "docker", "build", "-t", built, ctx)
+	t.Cleanup(func() { e.exec("", "", "docker", "rmi", "-f", built, base) })
+	e.run("", "docker", "push", built)
+
+	calls := e.calls()
+	i := slices.IndexFunc(calls, func(c string) bool { return strings.HasPrefix(c, "list") })
+	if i < 0 {
+		t.Fatalf("helper calls = %q, want a list before the build", calls)
+	}
+	for _, want := range []string{"get " + r.host, "get other.example:5000"} {
+		if !slices.Contains(calls[i:], want) {
+			t.Errorf("helper calls = %q, want %q after the list", calls, want)
+		}
+	}
 }

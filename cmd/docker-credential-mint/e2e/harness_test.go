@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -122,7 +121,7 @@ func (r result) String() string {
 // redact replaces every test password in s by a placeholder, so that failure
 // messages are safe to paste.
 func redact(s string) string {
-	for _, p := range secrets {
+	for _, p := range allSecrets() {
 		s = strings.ReplaceAll(s, p, "<password>")
 	}
 	return s
@@ -142,7 +141,7 @@ func containsSecret(s string) (string, bool) {
 // config.json's "auth" and HTTP Basic auth would carry it.
 func allSecretForms() []string {
 	var forms []string
-	for _, p := range secrets {
+	for _, p := range allSecrets() {
 		forms = append(forms, p)
 		for _, u := range []string{"alice", "bob"} {
 			forms = append(forms, base64.StdEncoding.EncodeToString([]byte(u+":"+p)))
@@ -523,82 +522,6 @@ func (p *proc) logTail(n int) string {
 	return redact(strings.Join(lines, "\n"))
 }
 
-// registry is a Debian docker-registry with htpasswd (bcrypt) auth.
-type registry struct {
-	host  string // 127.0.0.1:PORT
-	dir   string
-	users map[string]string
-	proc  *proc
-}
-
-// startRegistry starts a registry on a free port with the given users
-// (name → password). It is stopped when t ends.
-func startRegistry(t *testing.T, users map[string]string) *registry {
-	t.Helper()
-	needTools(t, "docker-registry", "htpasswd")
-	dir := t.TempDir()
-	var htpasswd strings.Builder
-	for u, pw := range users {
-		out, err := exec.Command(mustLook(t, "htpasswd"), "-Bbn", u, pw).Output()
-		if err != nil {
-			t.Fatalf("htpasswd -Bbn %s: %v", u, err)
-		}
-		htpasswd.WriteString(strings.TrimSpace(string(out)) + "\n")
-	}
-	if err := os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(htpasswd.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var last string
-	for attempt := 0; attempt < 3; attempt++ {
-		port := freePort(t)
-		host := "127.0.0.1:" + strconv.Itoa(port)
-		cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: info
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-http:
-  addr: %s
-  secret: %s
-auth:
-  htpasswd:
-    realm: mint-e2e
-    path: %s
-`, filepath.Join(dir, "data"), host, randHex(16), filepath.Join(dir, "htpasswd"))
-		cfgFile := filepath.Join(dir, "config.yml")
-		if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		p, err := startProc([]string{"PATH=" + pkgState.path, "HOME=" + dir}, dir,
-			filepath.Join(dir, fmt.Sprintf("registry-%d.log", attempt)), "docker-registry", "serve", cfgFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := &registry{host: host, dir: dir, users: users, proc: p}
-		if err := waitHTTP(p, "http://"+host+"/v2/", 401, 15*time.Second); err != nil {
-			p.stop(5 * time.Second)
-			last = fmt.Sprintf("%v\n%s", err, p.logTail(20))
-			continue
-		}
-		t.Cleanup(func() {
-			p.stop(10 * time.Second)
-			if t.Failed() {
-				t.Logf("registry %s log:\n%s", host, p.logTail(12))
-			}
-		})
-		return r
-	}
-	t.Fatalf("registry did not start:\n%s", last)
-	return nil
-}
-
 func mustLook(t testing.TB, name string) string {
 	t.Helper()
 	p, err := lookPath(name)
@@ -606,7 +529,8 @@ func mustLook(t testing.TB, name string) string {
 	return p
 }
 
-// waitHTTP polls url until it answers status, the process exits, or timeout.
+// waitHTTP polls url until it answers status (0: any), the process exits, or
+// timeout.
 func waitHTTP(p *proc, url string, status int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -614,7 +538,7 @@ func waitHTTP(p *proc, url string, status int, timeout time.Duration) error {
 			return fmt.Errorf("%s exited: %v", p.name, p.err)
 		}
 		code, err := httpStatus(url)
-		if err == nil && code == status {
+		if err == nil && (code == status || status == 0) {
 			return nil
 		}
 		if time.Now().After(deadline) {

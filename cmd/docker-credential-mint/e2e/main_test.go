@@ -40,7 +40,27 @@ var (
 	bobPW    = "bob-pw-" + randHex(6)
 	alice2PW = "alice-two-pw-" + randHex(6)
 	secrets  = []string{alicePW, bobPW, alice2PW}
+	secretMu sync.Mutex // guards secrets: addSecret runs in parallel tests
 )
+
+// addSecret adds s (a token a test obtained) to what the secrets scan looks
+// for and what failure messages redact.
+func addSecret(t testing.TB, s string) {
+	t.Helper()
+	if len(s) < 8 {
+		t.Fatalf("addSecret: %d-byte secret is too short to scan for", len(s))
+	}
+	secretMu.Lock()
+	defer secretMu.Unlock()
+	secrets = append(secrets, s)
+}
+
+// allSecrets returns a snapshot of secrets.
+func allSecrets() []string {
+	secretMu.Lock()
+	defer secretMu.Unlock()
+	return append([]string(nil), secrets...)
+}
 
 func randHex(n int) string {
 	b := make([]byte, n)
