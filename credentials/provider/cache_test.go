@@ -5,8 +5,6 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +13,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +20,7 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider/internal/dirstore"
 	"github.com/docker-credential-mint/mint/store"
 )
 
@@ -344,56 +342,6 @@ func TestCache_Token_lockWait(t *testing.T) {
 	}
 }
 
-// dirStore is a store.Backend keeping one JSON file per key in a directory,
-// written atomically: the least a test needs to share a cache between
-// processes.
-type dirStore struct{ dir string }
-
-func (s dirStore) path(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return filepath.Join(s.dir, hex.EncodeToString(sum[:])+".json")
-}
-
-func (s dirStore) Get(_ context.Context, key string) (store.Entry, error) {
-	data, err := os.ReadFile(s.path(key))
-	if errors.Is(err, os.ErrNotExist) {
-		return store.Entry{}, store.ErrNotFound
-	}
-	var e store.Entry
-	if err == nil {
-		err = json.Unmarshal(data, &e)
-	}
-	return e, err
-}
-
-func (s dirStore) Put(_ context.Context, key string, e store.Entry) error {
-	data, _ := json.Marshal(e)
-	tmp, err := os.CreateTemp(s.dir, "tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), s.path(key))
-}
-
-func (s dirStore) Delete(_ context.Context, key string) error {
-	err := os.Remove(s.path(key))
-	if errors.Is(err, os.ErrNotExist) {
-		return store.ErrNotFound
-	}
-	return err
-}
-
-func (s dirStore) List(context.Context) (map[string]store.Entry, error) {
-	return nil, errors.New("not needed")
-}
-
 // The cross-process child: when MINT_CACHE_CHILD is set, TestMain runs
 // childMain instead of the tests.
 func TestMain(m *testing.M) {
@@ -424,7 +372,7 @@ func childMain() int {
 		}
 		return &Token{Username: "user", Secret: string(body), Expiry: time.Now().Add(time.Hour)}, nil
 	})
-	c := Cached(p, dirStore{dir}, CacheOptions{LockDir: locks, Warn: func(s string) { fmt.Fprintln(os.Stderr, s) }})
+	c := Cached(p, dirstore.Store{Dir: dir}, CacheOptions{LockDir: locks, Warn: func(s string) { fmt.Fprintln(os.Stderr, s) }})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	tok, err := c.Token(ctx, testHost, nil)
@@ -453,7 +401,7 @@ func TestCache_Token_crossProcess(t *testing.T) {
 	dir, locks := t.TempDir(), t.TempDir()
 	// A stale cache: a token minted 59 minutes ago, one minute left.
 	env, _ := json.Marshal(envelope{V: cacheVersion, Secret: "stale", IssuedAt: time.Now().Add(-59 * time.Minute)})
-	if err := (dirStore{dir}).Put(context.Background(), testHost.Key(), store.Entry{Username: "user", Secret: string(env), Expiry: time.Now().Add(time.Minute)}); err != nil {
+	if err := (dirstore.Store{Dir: dir}).Put(context.Background(), testHost.Key(), store.Entry{Username: "user", Secret: string(env), Expiry: time.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 

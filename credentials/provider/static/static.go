@@ -85,6 +85,12 @@ func CheckExpired(host credentials.Host, e store.Entry, now time.Time) error {
 		host.Key(), ErrExpired, exp.UTC().Format(time.RFC3339), login)
 }
 
+// Check is CheckExpired at the current time, in the shape of
+// credentials.WithStaticCheck.
+func Check(host credentials.Host, e store.Entry) error {
+	return CheckExpired(host, e, time.Now())
+}
+
 // JWTExpiry returns the exp claim of s when s is a JWT (three base64url
 // parts, a JSON header and a JSON payload); ok is false otherwise or when
 // there is no numeric exp.

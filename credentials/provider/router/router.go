@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+// Package router turns a credentials.Config into a credentials.Minter: each
+// config entry with a minting provider (exec, oauth2, registry) gets its
+// provider wrapped in a provider.Cache; hosts are routed by Config.Match
+// (first match wins). Hosts that match nothing, or a static entry, are not
+// claimed: the helper serves them from the store, and applies
+// static.Check itself.
+package router
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/command"
+	"github.com/docker-credential-mint/mint/credentials/provider/oauth2"
+	"github.com/docker-credential-mint/mint/credentials/provider/registry"
+	"github.com/docker-credential-mint/mint/store"
+)
+
+// ErrUnsupported is wrapped by the error for a provider this build does not
+// have yet (ecr, gcr, acr).
+var ErrUnsupported = errors.New("provider not yet supported")
+
+// Options wire the Router.
+type Options struct {
+	// Tokens is the token cache: a store namespace of its own (required).
+	Tokens store.Backend
+	// Roots is the root credential store, the helper's backend. oauth2's
+	// refresh_token grant re-reads the refresh token from it and saves
+	// rotated ones to it.
+	Roots store.Backend
+	// LockDir holds the refresh lock files; "" means provider.DefaultLockDir().
+	LockDir string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Warn receives one-line warnings for the user's terminal; nil discards them.
+	Warn func(string)
+	// Transport carries HTTP requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+	// Runner runs exec commands; nil means command.Exec{}.
+	Runner command.Runner
+}
+
+// Router is a credentials.Minter over a Config.
+type Router struct {
+	cfg     *credentials.Config
+	tokens  store.Backend
+	entries []entry // parallel to cfg.Registries
+}
+
+type entry struct {
+	reg   *credentials.Registry
+	cache *provider.Cache // nil for static and unsupported entries
+	err   error           // why the entry cannot mint
+}
+
+var _ credentials.Minter = (*Router)(nil)
+
+// New builds a Router for cfg. It does no I/O.
+func New(cfg *credentials.Config, opts Options) (*Router, error) {
+	if opts.Tokens == nil {
+		return nil, errors.New("router: no token store")
+	}
+	if cfg == nil {
+		cfg = &credentials.Config{}
+	}
+	if opts.LockDir == "" {
+		opts.LockDir = provider.DefaultLockDir()
+	}
+	rt := &Router{cfg: cfg, tokens: opts.Tokens, entries: make([]entry, len(cfg.Registries))}
+	for i := range cfg.Registries {
+		reg := &cfg.Registries[i]
+		e := entry{reg: reg}
+		var (
+			p   provider.Provider
+			err error
+		)
+		switch reg.Provider {
+		case credentials.ProviderStatic:
+		case credentials.ProviderExec:
+			p, err = command.New(*reg, command.Options{Runner: opts.Runner, Now: opts.Now})
+		case credentials.ProviderOAuth2:
+			p, err = oauth2.New(*reg, oauth2.Options{Roots: opts.Roots, Transport: opts.Transport, Now: opts.Now})
+		case credentials.ProviderRegistry:
+			p = registry.New(*reg, registry.Options{Transport: opts.Transport, Now: opts.Now})
+		default:
+			e.err = fmt.Errorf("%w: %s", ErrUnsupported, reg.Provider)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("router: config %s:%d: %w", cfg.File, reg.Line, err)
+		}
+		if p != nil {
+			e.cache = provider.Cached(p, opts.Tokens, provider.CacheOptions{
+				LockDir:       opts.LockDir,
+				RefreshBefore: reg.RefreshBefore,
+				Fingerprint:   fingerprint(reg),
+				Now:           opts.Now,
+				Warn:          opts.Warn,
+			})
+		}
+		rt.entries[i] = e
+	}
+	return rt, nil
+}
+
+// fingerprint identifies what a token was minted with, so that a changed
+// config entry does not serve tokens minted under the old one.
+func fingerprint(r *credentials.Registry) string {
+	b, _ := json.Marshal([]any{r.Provider, r.TokenURL, r.Grant, r.Scopes, r.ClientID, r.Username, r.Command, r.Format, r.Insecure})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// match returns h's entry when a minting (or unsupported) provider claims it.
+func (rt *Router) match(h credentials.Host) (*entry, bool) {
+	reg, ok := rt.cfg.Match(h)
+	if !ok || reg.Provider == credentials.ProviderStatic {
+		return nil, false
+	}
+	for i := range rt.entries {
+		if rt.entries[i].reg == reg {
+			return &rt.entries[i], true
+		}
+	}
+	return nil, false
+}
+
+// Claims implements credentials.Minter: a host whose first matching entry
+// has a provider other than static. No I/O.
+func (rt *Router) Claims(h credentials.Host) bool {
+	_, ok := rt.match(h)
+	return ok
+}
+
+// scope is the token cache key for h: h's registry with the entry's path
+// prefix, or the root credential's own key when that is more specific, so
+// that two root credentials never share a token.
+func scope(reg *credentials.Registry, h credentials.Host, root *store.Entry) credentials.Host {
+	s := reg.Pattern.Scope(h)
+	if root != nil {
+		if rh, err := credentials.ParseHost(root.ServerURL); err == nil && rh.Registry() == h.Registry() && len(rh.Path) > len(s.Path) {
+			s = rh
+		}
+	}
+	return s
+}
+
+// needsRoot reports whether the provider mints from a stored root credential.
+func needsRoot(reg *credentials.Registry) bool {
+	return reg.Provider == credentials.ProviderOAuth2 || reg.Provider == credentials.ProviderRegistry
+}
+
+// Mint implements credentials.Minter: the entry's cached token while fresh,
+// else a new one (one refresh across processes). It returns an error
+// wrapping store.ErrNotFound when h is not claimed or its provider needs a
+// root credential and none is stored; any other error is one line for the
+// user. Safe for concurrent use by goroutines and processes. ServerURL of
+// the answer is h's key; the helper replaces it with the requested URL.
+func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entry) (credentials.Credentials, error) {
+	e, ok := rt.match(h)
+	if !ok {
+		return credentials.Credentials{}, fmt.Errorf("router: %s: %w", h.Key(), provider.ErrNotFound)
+	}
+	if e.err != nil {
+		return credentials.Credentials{}, fmt.Errorf("router: %s: config %s:%d: %w", h.Key(), rt.cfg.File, e.reg.Line, e.err)
+	}
+	if root == nil && needsRoot(e.reg) {
+		return credentials.Credentials{}, fmt.Errorf("router: %s: no root credential stored: %w", h.Key(), provider.ErrNotFound)
+	}
+	tok, err := e.cache.Token(ctx, scope(e.reg, h, root), root)
+	if err != nil {
+		return credentials.Credentials{}, err
+	}
+	return credentials.Credentials{ServerURL: h.Key(), Username: tok.Username, Secret: tok.Secret}, nil
+}
+
+// ListedUsername implements credentials.Minter: the configured username
+// (oauth2, exec plain), "<token>" (registry), else the cached token's
+// username, else root's. It reads at most the token cache.
+func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root store.Entry) string {
+	e, ok := rt.match(h)
+	if !ok || e.err != nil {
+		return root.Username
+	}
+	switch {
+	case e.reg.Provider == credentials.ProviderRegistry:
+		return credentials.TokenUsername
+	case e.reg.Provider == credentials.ProviderOAuth2,
+		e.reg.Provider == credentials.ProviderExec && e.reg.Format == credentials.FormatPlain:
+		return e.reg.Username
+	}
+	if tok := e.cache.Peek(ctx, scope(e.reg, h, &root)); tok != nil {
+		return tok.Username
+	}
+	if e.reg.Username != "" {
+		return e.reg.Username
+	}
+	return root.Username
+}
+
+// Forget implements credentials.Minter: it drops every cached token of h's
+// registry (all path scopes), since a new root credential for any of them
+// may be the one those tokens were minted from.
+func (rt *Router) Forget(ctx context.Context, h credentials.Host) error {
+	all, err := rt.tokens.List(ctx)
+	if err != nil {
+		return fmt.Errorf("router: forget tokens of %s: %w", h.Registry(), err)
+	}
+	reg := h.Registry()
+	for key := range all {
+		if key != reg && !strings.HasPrefix(key, reg+"/") {
+			continue
+		}
+		if err := rt.tokens.Delete(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("router: forget token of %s: %w", key, err)
+		}
+	}
+	return nil
+}
