@@ -143,7 +143,7 @@ func allSecretForms() []string {
 	var forms []string
 	for _, p := range allSecrets() {
 		forms = append(forms, p)
-		for _, u := range []string{"alice", "bob"} {
+		for _, u := range []string{"alice", "bob", "carol"} {
 			forms = append(forms, base64.StdEncoding.EncodeToString([]byte(u+":"+p)))
 		}
 	}

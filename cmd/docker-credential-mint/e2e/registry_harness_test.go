@@ -36,7 +36,7 @@ func startRegistry(t *testing.T, users map[string]string) *registry {
 	needTools(t, "docker-registry", "htpasswd")
 	dir := t.TempDir()
 	htpasswd := writeHtpasswd(t, dir, users)
-	return runRegistry(t, dir, users, fmt.Sprintf(`
+	return runRegistry(t, dir, users, 401, fmt.Sprintf(`
   htpasswd:
     realm: mint-e2e
     path: %s
@@ -84,7 +84,7 @@ func startTokenRegistry(t *testing.T, users map[string]string) *registry {
 			t.Logf("token-server log:\n%s", ts.logTail(12))
 		}
 	})
-	return runRegistry(t, dir, users, fmt.Sprintf(`
+	return runRegistry(t, dir, users, 401, fmt.Sprintf(`
   token:
     realm: %s
     service: mint-e2e-registry
@@ -145,10 +145,17 @@ func writeSigningKey(t *testing.T, dir string) (keyFile, certFile string) {
 	return keyFile, certFile
 }
 
+// startOpenRegistry starts a registry without auth: anyone may pull and push.
+func startOpenRegistry(t *testing.T) *registry {
+	t.Helper()
+	needTools(t, "docker-registry")
+	return runRegistry(t, t.TempDir(), nil, 200, " {}\n")
+}
+
 // runRegistry starts docker-registry with the given auth section on a free
-// port (a few tries, in case another process takes the port first) and stops
-// it when t ends.
-func runRegistry(t *testing.T, dir string, users map[string]string, auth string) *registry {
+// port (a few tries, in case another process takes the port first), waits
+// until /v2/ answers status, and stops it when t ends.
+func runRegistry(t *testing.T, dir string, users map[string]string, status int, auth string) *registry {
 	t.Helper()
 	var last string
 	for attempt := 0; attempt < 3; attempt++ {
@@ -178,7 +185,7 @@ auth:%s`, filepath.Join(dir, "data"), host, randHex(16), auth)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := waitHTTP(p, "http://"+host+"/v2/", 401, 15*time.Second); err != nil {
+		if err := waitHTTP(p, "http://"+host+"/v2/", status, 15*time.Second); err != nil {
 			p.stop(5 * time.Second)
 			last = fmt.Sprintf("%v\n%s", err, p.logTail(20))
 			continue
