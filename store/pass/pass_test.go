@@ -112,6 +112,7 @@ func newBackend(t testing.TB, env *passtest.Env, ns string, opts ...pass.Options
 }
 
 func TestBackend_conformance(t *testing.T) {
+	t.Parallel()
 	env := shared(t)
 	storetest.Run(t, func(t *testing.T, ns string) store.Backend {
 		b, _ := newBackend(t, env, ns)
@@ -120,6 +121,7 @@ func TestBackend_conformance(t *testing.T) {
 }
 
 func TestBackend_layout(t *testing.T) {
+	t.Parallel()
 	env := shared(t)
 	ctx := context.Background()
 	b, _ := newBackend(t, env, "layout")
@@ -172,6 +174,7 @@ func TestBackend_layout(t *testing.T) {
 
 // TestBackend_noPlainSecret: no file of the store holds a secret in clear.
 func TestBackend_noPlainSecret(t *testing.T) {
+	t.Parallel()
 	env := shared(t)
 	ctx := context.Background()
 	b, _ := newBackend(t, env, "plain")
@@ -203,6 +206,7 @@ func TestBackend_noPlainSecret(t *testing.T) {
 }
 
 func TestBackend_List_decryptsNothing(t *testing.T) {
+	t.Parallel()
 	env := passtest.Start(t, passtest.Options{Passphrase: "correct horse"})
 	ctx := context.Background()
 	b, spy := newBackend(t, env, "list")
@@ -261,6 +265,7 @@ func TestBackend_Get_lockedKey(t *testing.T) {
 }
 
 func TestBackend_uninitialised(t *testing.T) {
+	t.Parallel()
 	env := passtest.Start(t, passtest.Options{NoInit: true})
 	ctx := context.Background()
 	b, spy := newBackend(t, env, "x")
@@ -307,6 +312,7 @@ func TestAvailable(t *testing.T) {
 // TestBackend_timeout: a pass that hangs (with a child, as pass runs gpg)
 // ends with the context's deadline.
 func TestBackend_timeout(t *testing.T) {
+	t.Parallel()
 	env := shared(t)
 	script := filepath.Join(t.TempDir(), "pass")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep 30 &\nsleep 30\n"), 0o700); err != nil {
@@ -328,6 +334,7 @@ func TestBackend_timeout(t *testing.T) {
 // TestBackend_crash leaves the files a killed Put can leave and checks that
 // the previous entry stays visible and the next Put tidies up.
 func TestBackend_crash(t *testing.T) {
+	t.Parallel()
 	env := shared(t)
 	ctx := context.Background()
 	b, _ := newBackend(t, env, "crash")
@@ -381,6 +388,7 @@ func TestBackend_crash(t *testing.T) {
 }
 
 func TestBackend_Put_concurrentSameKey(t *testing.T) {
+	t.Parallel()
 	env := shared(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -442,6 +450,7 @@ func BenchmarkBackend(b *testing.B) {
 
 // TestBackend_git: in a store kept in git, every change is committed.
 func TestBackend_git(t *testing.T) {
+	t.Parallel()
 	passtest.Require(t, "git")
 	env := passtest.Start(t, passtest.Options{})
 	ctx := context.Background()
