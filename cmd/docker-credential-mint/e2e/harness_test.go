@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -96,12 +97,16 @@ func (e *env) environ() []string {
 		"DOCKER_CLI_TELEMETRY_OPTOUT=1",
 	}
 	for k, v := range e.extra {
-		vars = append(vars, k+"="+v)
+		vars = slices.DeleteFunc(vars, func(kv string) bool { return strings.HasPrefix(kv, k+"=") })
+		if v != "" {
+			vars = append(vars, k+"="+v)
+		}
 	}
 	return vars
 }
 
-// setenv sets an extra variable for every later command of e.
+// setenv sets an extra variable for every later command of e; an empty value
+// removes the variable.
 func (e *env) setenv(k, v string) { e.extra[k] = v }
 
 // result is what a finished command left.

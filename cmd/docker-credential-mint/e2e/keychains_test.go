@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker-credential-mint/mint/store/pass/passtest"
 	"github.com/docker-credential-mint/mint/store/secretservice/sstest"
@@ -77,4 +78,47 @@ func TestPass_Smoke(t *testing.T) {
 	}
 	e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "pass")
 	keychainSmoke(t, e)
+}
+
+// fileStoreUsed reports whether the file store wrote anything for e.
+func fileStoreUsed(e *env) bool {
+	_, err := os.Stat(filepath.Join(e.xdgData, helperName))
+	return err == nil
+}
+
+// TestKeychain_AutoWithoutDaemonsUsesFile: with keychain auto and neither a
+// session bus nor an initialised pass store (a CI box, a container), the
+// helper falls back to the file store at once, without prompting or hanging.
+func TestKeychain_AutoWithoutDaemonsUsesFile(t *testing.T) {
+	t.Parallel()
+	needHelper(t)
+	e := newEnv(t)
+	e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "auto")
+	start := time.Now()
+	e.store("127.0.0.1:5999", "alice", alicePW)
+	e.wantCred("127.0.0.1:5999", "alice", alicePW)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("store+get with keychain auto took %v; the probes must not wait", d)
+	}
+	if !fileStoreUsed(e) {
+		t.Errorf("keychain auto without daemons: the file store was not used")
+	}
+}
+
+// TestKeychain_AutoPrefersSecretService: with a Secret Service on the bus,
+// auto picks it over the file store.
+func TestKeychain_AutoPrefersSecretService(t *testing.T) {
+	t.Parallel()
+	needHelper(t)
+	needTools(t, "dbus-daemon", "gnome-keyring-daemon")
+	ss := sstest.Start(t, sstest.Options{})
+	e := newEnv(t)
+	t.Cleanup(func() { scanForSecrets(t, ss.Dir) })
+	e.setenv("DBUS_SESSION_BUS_ADDRESS", ss.Address)
+	e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "auto")
+	e.store("127.0.0.1:5999", "alice", alicePW)
+	e.wantCred("127.0.0.1:5999", "alice", alicePW)
+	if fileStoreUsed(e) {
+		t.Errorf("keychain auto with a Secret Service: the file store was used")
+	}
 }
