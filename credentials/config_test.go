@@ -350,3 +350,17 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkLoadConfig measures the parse that every get pays.
+func BenchmarkLoadConfig(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "config", "design-example.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := LoadConfig(bytes.NewReader(data), "design-example.yaml"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -103,3 +103,16 @@ func TestProvider_Token(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// FuzzJWTExpiry: any secret is safe to inspect.
+func FuzzJWTExpiry(f *testing.F) {
+	f.Add(jwt(`{"alg":"ES256"}`, `{"exp":1772366400}`))
+	f.Add("a.b.c")
+	f.Add("password")
+	f.Fuzz(func(t *testing.T, s string) {
+		if exp, ok := JWTExpiry(s); ok && exp.IsZero() {
+			t.Fatalf("JWTExpiry(%q) = zero, true", s)
+		}
+		_ = CheckExpired(credentials.Host{Name: "h"}, store.Entry{Secret: s}, t0)
+	})
+}
