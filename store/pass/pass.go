@@ -51,7 +51,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -348,10 +347,25 @@ type generation struct {
 
 func (g *generation) complete() bool { return g.hasGPG && g.hasMeta }
 
-var (
-	gpgName  = regexp.MustCompile(`^([0-9]{20})\.gpg$`)
-	metaName = regexp.MustCompile(`^\.([0-9]{20})\.meta$`)
-)
+// genDigits returns the 20-digit generation that name holds between prefix
+// and suffix ("<gen>.gpg", ".<gen>.meta"). Hand-written rather than a
+// regexp: compiling regexps at package init costs every get, also with
+// other keychains.
+func genDigits(name, prefix, suffix string) (string, bool) {
+	d, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return "", false
+	}
+	if d, ok = strings.CutSuffix(d, suffix); !ok || len(d) != 20 {
+		return "", false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return "", false
+		}
+	}
+	return d, true
+}
 
 // generations reads the key's folder; a missing folder has none.
 func (b *Backend) generations(key string) (map[uint64]*generation, error) {
@@ -375,10 +389,10 @@ func readGenerations(dir string) (map[uint64]*generation, error) {
 		return gens[n]
 	}
 	for _, de := range des {
-		if m := gpgName.FindStringSubmatch(de.Name()); m != nil {
-			get(m[1]).hasGPG = true
-		} else if m := metaName.FindStringSubmatch(de.Name()); m != nil {
-			get(m[1]).hasMeta = true
+		if d, ok := genDigits(de.Name(), "", ".gpg"); ok {
+			get(d).hasGPG = true
+		} else if d, ok := genDigits(de.Name(), ".", ".meta"); ok {
+			get(d).hasMeta = true
 		}
 	}
 	return gens, nil
@@ -438,11 +452,24 @@ func genString(gen uint64) string { return fmt.Sprintf("%020d", gen) }
 
 func metaFile(gen uint64) string { return "." + genString(gen) + ".meta" }
 
-var safeName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$`)
+// safeName reports whether ns can be a folder name as it is:
+// [A-Za-z0-9_-][A-Za-z0-9._-]{0,254}.
+func safeName(ns string) bool {
+	if ns == "" || len(ns) > 255 || ns[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(ns); i++ {
+		c := ns[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // nsDirName is the namespace's folder name.
 func nsDirName(ns string) string {
-	if safeName.MatchString(ns) {
+	if safeName(ns) {
 		return ns
 	}
 	return "~" + shortName(ns)
