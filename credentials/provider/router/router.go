@@ -123,7 +123,12 @@ func fingerprint(r *credentials.Registry) string {
 }
 
 // match returns h's entry when a minting (or unsupported) provider claims it.
+// Docker Hub's access-token and refresh-token keys (Docker Desktop's) are
+// never claimed: they are kept untouched (DESIGN §3).
 func (rt *Router) match(h credentials.Host) (*entry, bool) {
+	if h.Registry() == credentials.DockerHub && (h.Path == "v1/access-token" || h.Path == "v1/refresh-token") {
+		return nil, false
+	}
 	reg, ok := rt.cfg.Match(h)
 	if !ok || reg.Provider == credentials.ProviderStatic {
 		return nil, false

@@ -61,6 +61,8 @@ registries:
     lifetime: 10m
   - match: reg.example
     provider: registry
+  - match: docker.io
+    provider: registry
   - match: "*.dkr.ecr.*.amazonaws.com"
     provider: ecr
 `, tokenURL)), "test.yaml")
@@ -157,7 +159,7 @@ func TestRouter_Mint_notFoundAndErrors(t *testing.T) {
 		t.Errorf("Mint(unclaimed) = %v, want not found", err)
 	}
 	_, err := rt.Mint(ctx, host(t, "1.dkr.ecr.us-east-1.amazonaws.com"), nil)
-	if !errors.Is(err, ErrUnsupported) || err.Error() != "router: 1.dkr.ecr.us-east-1.amazonaws.com: config test.yaml:20: provider not yet supported: ecr" {
+	if !errors.Is(err, ErrUnsupported) || err.Error() != "router: 1.dkr.ecr.us-east-1.amazonaws.com: config test.yaml:22: provider not yet supported: ecr" {
 		t.Errorf("Mint(ecr) = %v", err)
 	}
 	_, err = rt.Mint(ctx, host(t, "quay.io"), &store.Entry{ServerURL: "quay.io", Username: "helper", Secret: "wrong-secret"})
