@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider/router"
+	"github.com/docker-credential-mint/mint/credentials/provider/static"
 	"github.com/docker-credential-mint/mint/store"
 	"github.com/docker-credential-mint/mint/store/file"
 )
@@ -99,21 +101,83 @@ func (e *env) keychainName(configured string) string {
 	return "auto"
 }
 
+func (e *env) warn(msg string) {
+	fmt.Fprintln(e.stderr, "docker-credential-mint: warning: "+msg)
+}
+
 func (e *env) newHelper(ctx context.Context) (credentials.Helper, error) {
-	b, err := e.openBackend(ctx, e.keychainName(""), nsCredentials)
+	cfg, err := credentials.LoadDefaultConfig()
 	if err != nil {
 		return nil, err
 	}
-	return credentials.NewHelper(b), nil
+	name, err := e.resolveKeychain(ctx, e.keychainName(cfg.Keychain))
+	if err != nil {
+		return nil, err
+	}
+	roots, err := e.openBackend(ctx, name, nsCredentials)
+	if err != nil {
+		return nil, err
+	}
+	opts := []credentials.Option{credentials.WithStaticCheck(staticCheck)}
+	if minting(cfg) {
+		tokens, err := e.openBackend(ctx, name, nsTokens)
+		if err != nil {
+			return nil, err
+		}
+		r, err := router.New(cfg, router.Options{Tokens: tokens, Roots: roots, Warn: e.warn})
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, credentials.WithMinter(r))
+	}
+	return credentials.NewHelper(roots, opts...), nil
 }
 
-// openBackend opens the named backend for namespace ns.
+// minting reports whether any config entry names a provider other than static.
+func minting(cfg *credentials.Config) bool {
+	for _, r := range cfg.Registries {
+		if r.Provider != credentials.ProviderStatic {
+			return true
+		}
+	}
+	return false
+}
+
+// staticCheck refuses a stored credential that has visibly expired (a JWT
+// past its exp), so that the user reads why instead of a bare 401. Docker
+// Hub's access-token and refresh-token entries belong to the Docker CLI,
+// which refreshes them itself: they are returned untouched.
+func staticCheck(h credentials.Host, e store.Entry) error {
+	if h.Registry() == credentials.DockerHub && strings.HasPrefix(h.Path, "v1/") {
+		return nil
+	}
+	return static.Check(h, e)
+}
+
+// resolveKeychain turns "auto" into the first usable backend's name, in
+// DESIGN §4's order: the OS keychain, Secret Service, pass, and the
+// encrypted file where none of those is reachable (servers, CI, containers).
+func (e *env) resolveKeychain(ctx context.Context, name string) (string, error) {
+	if name != "auto" {
+		return name, nil
+	}
+	for _, n := range platformBackendNames {
+		if probe := platformProbes[n]; probe != nil {
+			if err := probe(ctx, e); err != nil {
+				e.debugf("keychain: %s not usable: %v", n, err)
+				continue
+			}
+		}
+		e.debugf("keychain: using %s", n)
+		return n, nil
+	}
+	return "file", nil
+}
+
+// openBackend opens the named backend (not "auto") for namespace ns.
 func (e *env) openBackend(ctx context.Context, name, ns string) (store.Backend, error) {
-	switch name {
-	case "file":
+	if name == "file" {
 		return e.openFile(ns)
-	case "auto":
-		return e.openAuto(ctx, ns)
 	}
 	if open, ok := platformBackends[name]; ok {
 		return open(ctx, e, ns)
@@ -132,25 +196,6 @@ func (e *env) openFile(ns string) (store.Backend, error) {
 	}
 	e.debugf("keychain: file store in %s", dir)
 	return file.New(dir, ns, file.Options{KeyFile: e.getenv(envKeyFile)})
-}
-
-// openAuto picks the first usable backend in DESIGN §4's order: the OS
-// keychain, Secret Service, pass, and the encrypted file where none of those
-// is reachable (servers, CI, containers).
-func (e *env) openAuto(ctx context.Context, ns string) (store.Backend, error) {
-	for _, name := range platformBackendNames {
-		probe := platformProbes[name]
-		if probe == nil {
-			continue
-		}
-		if err := probe(ctx, e); err != nil {
-			e.debugf("keychain: %s not usable: %v", name, err)
-			continue
-		}
-		e.debugf("keychain: using %s", name)
-		return platformBackends[name](ctx, e, ns)
-	}
-	return e.openFile(ns)
 }
 
 type (
