@@ -35,7 +35,7 @@ http: {addr: 127.0.0.1:$port}
 auth: {htpasswd: {realm: mint-demo, path: $D/registry/htpasswd}}
 YAML
 docker-registry serve "$D/registry/config.yml" > "$D/registry/log" 2>&1 & pids+=($!)
-wait_for curl -sf -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$port/v2/"
+wait_for curl -s -o /dev/null "http://127.0.0.1:$port/v2/"
 reg=127.0.0.1:$port
 echo "registry at http://$reg (users: alice)"
 
@@ -57,7 +57,7 @@ step "docker login through the helper"
 echo alicepw | docker login "$reg" -u alice --password-stdin
 echo "config.json now (no secret in it):"; cat "$DOCKER_CONFIG/config.json"; echo
 if grep -q alicepw -r "$DOCKER_CONFIG" "$XDG_DATA_HOME"; then echo "FAIL: the password is on disk in plain text" >&2; exit 1; fi
-echo "the credential is in the encrypted store: $(ls "$XDG_DATA_HOME/docker-credential-mint")"
+echo "the credential is in the encrypted store: $(ls "$XDG_DATA_HOME/docker-credential-mint" | tr '\n' ' ')"
 echo -n "docker-credential-mint list: "; docker-credential-mint list </dev/null
 
 step "push with crane, pull with docker, push back, list with crane"
