@@ -107,6 +107,7 @@ func runMain(m *testing.M) int {
 
 	code := m.Run()
 	stopDockerd()
+	stopContainerd()
 	return code
 }
 
