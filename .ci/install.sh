@@ -59,11 +59,10 @@ APT_PACKAGES=(
 )
 
 missing=()
+installed=" $(dpkg-query -W -f='${Package} ${Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null |
+	awk '$NF == "installed" { printf "%s ", $1 }')"
 for p in "${APT_PACKAGES[@]}"; do
-	[[ $p == \#* ]] && continue
-	if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
-		missing+=("$p")
-	fi
+	[[ $installed == *" $p "* ]] || missing+=("$p")
 done
 if ((${#missing[@]})); then
 	if [[ $(id -u) != 0 ]]; then
