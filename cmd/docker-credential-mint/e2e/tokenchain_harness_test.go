@@ -280,11 +280,11 @@ func (c *tokenChain) writeMintConfig(e *env) {
 }
 
 // providerWiringGate is the one place that decides whether the provider
-// tests run: it skips t — with CI set too, for now — unless the helper
-// binary routes the configured registry to the oauth2 provider, i.e. unless
-// get answers the config's username rather than the stored client id. Call
-// it after writeMintConfig and storing the client credential; its own get
-// mints (and caches) one token.
+// tests run. It skips t — with CI set too, for now — when the helper binary
+// still treats the configured registry as static, i.e. when get answers the
+// stored client id instead of the config's username; a get that fails is a
+// failure, not a skip. Call it after writeMintConfig and storing the client
+// credential; its get mints (and caches) one token.
 //
 // TODO(lead): once the Router is wired into the binary, delete the skip so
 // that a binary without providers fails these tests (in CI at least).
@@ -296,19 +296,26 @@ func providerWiringGate(t *testing.T, e *env, c *tokenChain) {
 }
 
 // helperSupportsProviders reports whether get of the chain's registry answers
-// with the config's username.
+// with the config's username (false: with the stored client id, as a static
+// registry would). It fails the test if get fails or answers anything else.
 func helperSupportsProviders(e *env, c *tokenChain) bool {
 	e.t.Helper()
 	r := e.helper("get", c.reg.host)
 	if r.code != 0 {
-		e.t.Logf("provider gate: get failed:\n%s", r)
-		return false
+		e.t.Fatalf("get %s with the oauth2 config failed:\n%s", c.reg.host, r)
 	}
 	var got cred
 	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
+		e.t.Fatalf("get %s: %v", c.reg.host, err)
+	}
+	switch got.Username {
+	case chainUsername:
+		return true
+	case c.clientID:
 		return false
 	}
-	return got.Username == chainUsername
+	e.t.Fatalf("get %s answers username %q, want %q (or %q from a binary without providers)", c.reg.host, got.Username, chainUsername, c.clientID)
+	return false
 }
 
 // storeClient stores the chain's client id and secret through the helper,
