@@ -256,6 +256,11 @@ func (e *env) helper(action, stdin string) result {
 	if cmd.ProcessState != nil {
 		r.code = cmd.ProcessState.ExitCode()
 	}
+	// The helper's stderr goes straight to the user's terminal: silent unless
+	// the user must act (DESIGN §2), so silent on success and on "not found".
+	if (r.code == 0 || strings.TrimSpace(r.out) == "credentials not found in native keychain") && r.stderr != "" {
+		e.t.Errorf("%s: stderr not silent: %q", r.cmd, redact(r.stderr))
+	}
 	if action != "get" {
 		if p, ok := containsSecret(r.out + r.stderr); ok {
 			e.t.Errorf("output of %q shows the password %s", r.cmd, p)
