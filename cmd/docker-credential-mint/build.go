@@ -101,8 +101,9 @@ func (e *env) keychainName(configured string) string {
 	return "auto"
 }
 
+// warn prints a provider's one-line warning ("warning: …") to the user's terminal.
 func (e *env) warn(msg string) {
-	fmt.Fprintln(e.stderr, "docker-credential-mint: warning: "+msg)
+	fmt.Fprintln(e.stderr, "docker-credential-mint: "+msg)
 }
 
 func (e *env) newHelper(ctx context.Context) (credentials.Helper, error) {

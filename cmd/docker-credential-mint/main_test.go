@@ -42,6 +42,9 @@ type sandbox struct {
 func newSandbox(t *testing.T, extra ...string) *sandbox {
 	t.Helper()
 	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, "cover"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	env := []string{
 		"MINT_TEST_MAIN=1",
 		"PATH=" + os.Getenv("PATH"),
@@ -52,6 +55,9 @@ func newSandbox(t *testing.T, extra ...string) *sandbox {
 		"XDG_RUNTIME_DIR=" + filepath.Join(home, "run"),
 		"DOCKER_CONFIG=" + filepath.Join(home, "docker"),
 		"DOCKER_CREDENTIAL_MINT_KEYCHAIN=file",
+		// Under -coverprofile the re-executed test binary wants somewhere
+		// to write coverage, or it warns on stderr.
+		"GOCOVERDIR=" + filepath.Join(home, "cover"),
 	}
 	return &sandbox{t: t, home: home, env: append(env, extra...)}
 }
