@@ -279,43 +279,22 @@ func (c *tokenChain) writeMintConfig(e *env) {
 	e.setenv("DOCKER_CREDENTIAL_MINT_CONFIG", f)
 }
 
-// providerWiringGate is the one place that decides whether the provider
-// tests run. It skips t — with CI set too, for now — when the helper binary
-// still treats the configured registry as static, i.e. when get answers the
-// stored client id instead of the config's username; a get that fails is a
-// failure, not a skip. Call it after writeMintConfig and storing the client
-// credential; its get mints (and caches) one token.
-//
-// TODO(lead): once the Router is wired into the binary, delete the skip so
-// that a binary without providers fails these tests (in CI at least).
-func providerWiringGate(t *testing.T, e *env, c *tokenChain) {
+// requireMinting fails t unless get of the chain's registry answers with the
+// config's username: a binary that served the stored client id would treat
+// the configured registry as static. Its get mints (and caches) one token.
+func requireMinting(t *testing.T, e *env, c *tokenChain) {
 	t.Helper()
-	if !helperSupportsProviders(e, c) {
-		t.Skip("provider wiring not in the binary yet")
-	}
-}
-
-// helperSupportsProviders reports whether get of the chain's registry answers
-// with the config's username (false: with the stored client id, as a static
-// registry would). It fails the test if get fails or answers anything else.
-func helperSupportsProviders(e *env, c *tokenChain) bool {
-	e.t.Helper()
 	r := e.helper("get", c.reg.host)
 	if r.code != 0 {
-		e.t.Fatalf("get %s with the oauth2 config failed:\n%s", c.reg.host, r)
+		t.Fatalf("get %s with the oauth2 config failed:\n%s", c.reg.host, r)
 	}
 	var got cred
 	if err := json.Unmarshal([]byte(r.out), &got); err != nil {
-		e.t.Fatalf("get %s: %v", c.reg.host, err)
+		t.Fatalf("get %s: %v", c.reg.host, err)
 	}
-	switch got.Username {
-	case chainUsername:
-		return true
-	case c.clientID:
-		return false
+	if got.Username != chainUsername {
+		t.Fatalf("get %s answers username %q, want %q from the oauth2 provider", c.reg.host, got.Username, chainUsername)
 	}
-	e.t.Fatalf("get %s answers username %q, want %q (or %q from a binary without providers)", c.reg.host, got.Username, chainUsername, c.clientID)
-	return false
 }
 
 // storeClient stores the chain's client id and secret through the helper,

@@ -145,7 +145,7 @@ func providerSetup(t *testing.T) (c *tokenChain, e *env, first cred, expired tim
 	e = newEnv(t)
 	c.writeMintConfig(e)
 	c.storeClient(e, c.clientSecret)
-	providerWiringGate(t, e, c)
+	requireMinting(t, e, c)
 	expired = time.Now().Add(oidcTTL + time.Second)
 	first = c.wantMinted(e)
 	return c, e, first, expired
