@@ -27,6 +27,7 @@ install: build
 # clients); idempotent and quiet when everything is there.
 deps:
 	@bash .ci/install.sh
+	@bash .ci/install-tokenchain.sh
 
 # test: everything, against the real keychains, registry and clients.
 test: deps lint cross
@@ -56,8 +57,20 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
+# demo: part 1, a registry with a password: docker login/push/pull through the
+# helper. Part 2, the point of the product: a registry that accepts only
+# short-lived tokens from a real OAuth2 server, pulled across several token
+# lifetimes while the helper mints and refreshes.
 demo: deps build
 	@bash cmd/docker-credential-mint/demo.sh $(BIN)
+	@printf '\n\033[1m== part 2: short-lived OAuth2 tokens, minted and refreshed by the helper\033[0m\n'
+	@MINT_HELPER=$(BIN) bash cmd/docker-credential-mint/e2e/tokenchain/demo-tokens.sh
+
+# bench: process-level figures next to a trivial Go binary (never in make test).
+BENCH_SIZES ?= 1,100,1000
+BENCH_BACKENDS ?= file,secretservice
+bench: deps build
+	$(GO) run ./cmd/mint-bench -helper $(BIN) -sizes $(BENCH_SIZES) -backends $(BENCH_BACKENDS)
 
 clean:
 	rm -rf bin coverage.out
