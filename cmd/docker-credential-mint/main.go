@@ -27,6 +27,13 @@ func main() {
 
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	env := newEnv(os.Getenv, stderr)
+	if len(args) >= 2 {
+		if c, ok := commands[args[1]]; ok {
+			// Operator commands may wait for a person (a prompt) and set
+			// their own deadlines for network and keychain calls.
+			return c.run(context.Background(), env, args[2:], stdin, stdout, stderr)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), env.timeout(defaultTimeout))
 	defer cancel()
 	return credentials.Serve(ctx, args, stdin, stdout, env.newHelper)
