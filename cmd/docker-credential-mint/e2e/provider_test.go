@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestExecProvider_Clients: a registry configured with the exec provider
@@ -66,4 +68,55 @@ func TestExecProvider_Clients(t *testing.T) {
 	}
 	// A host the config does not claim is still "not found".
 	e.wantNoCred("127.0.0.1:1")
+}
+
+// TestExecProvider_HungCommand: a token command that hangs fails the pull
+// within its timeout, with an error that names the registry; it never hangs
+// the client. (It should leave no process behind either: see the cleanup.)
+func TestExecProvider_HungCommand(t *testing.T) {
+	t.Parallel()
+	needHelper(t)
+	needTools(t, "crane")
+	e := newEnv(t)
+	r := startRegistry(t, map[string]string{"alice": alicePW})
+	e.writeDockerConfig(configName, nil)
+
+	// A unique sleep argument finds the command's child afterwards.
+	marker := "3600." + fmt.Sprint(time.Now().UnixNano()%1000000000)
+	script := filepath.Join(r.dir, "hang")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep "+marker+"\necho never\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, pid := range pidsUsing(marker) {
+			// Known issue: the command provider kills the command but not
+			// its process group, so a child of a hung command survives (and
+			// holds its stdout open for exec's WaitDelay). Turn this into
+			// t.Errorf once the provider kills the group.
+			t.Logf("KNOWN ISSUE: the hung token command's child (pid %d) outlived the helper; killed", pid)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	cfg := filepath.Join(e.root, "mint.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`registries:
+  - match: %s
+    provider: exec
+    command: [%q]
+    format: plain
+    username: alice
+    lifetime: 10m
+    timeout: 2s
+`, r.host, script)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.setenv("DOCKER_CREDENTIAL_MINT_CONFIG", cfg)
+
+	start := time.Now()
+	out := e.fail("", "crane", "ls", r.host+"/alice/x")
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("crane ls with a hung token command took %v, want about the 2s timeout", d)
+	}
+	if !strings.Contains(out, r.host) {
+		t.Errorf("crane ls output does not name the registry:\n%s", redact(out))
+	}
 }
