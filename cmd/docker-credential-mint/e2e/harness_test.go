@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 The docker-credential-mint authors
 
+//go:build linux
+
 package e2e
 
 import (
@@ -485,7 +487,10 @@ func startProc(env []string, dir, logFile, name string, args ...string) (*proc, 
 	cmd.Env = env
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group; SIGTERM from the kernel should the test binary die
+	// without cleaning up (a test timeout panics past every t.Cleanup and
+	// TestMain's stopDockerd).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
