@@ -91,11 +91,9 @@ func TestExecProvider_HungCommand(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		for _, pid := range pidsUsing(marker) {
-			// Known issue: the command provider kills the command but not
-			// its process group, so a child of a hung command survives (and
-			// holds its stdout open for exec's WaitDelay). Turn this into
-			// t.Errorf once the provider kills the group.
-			t.Logf("KNOWN ISSUE: the hung token command's child (pid %d) outlived the helper; killed", pid)
+			// The command provider kills the command's whole process
+			// group; a surviving child would hold its stdout open.
+			t.Errorf("the hung token command's child (pid %d) outlived the helper", pid)
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})

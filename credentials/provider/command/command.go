@@ -134,6 +134,7 @@ func (r Exec) Run(ctx context.Context, stdin io.Reader, name string, args ...str
 	stderr := &capped{max: 4 << 10}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = waitDelay
+	killGroup(cmd)
 	err := cmd.Run()
 	if err == nil && stdout.over {
 		err = fmt.Errorf("printed more than %d bytes", MaxOutput)

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+//go:build !unix
+
+package command
+
+import "os/exec"
+
+// killGroup leaves exec's default: kill the process itself.
+func killGroup(*exec.Cmd) {}
