@@ -14,7 +14,8 @@
 #	${MINT_TOOLS:-$HOME/.cache/mint-tools}/bin
 #
 # which is where the e2e tests look for them (they read MINT_TOOLS, with the
-# same default). Run with MINT_INSTALL_NERDCTL=1 to also build nerdctl (slow:
+# same default). nerdctl is built too (slow on a fresh machine; skip it with
+# MINT_INSTALL_NERDCTL=0;
 # 5-7 minutes on 2 cores).
 #
 # Usage: .ci/install.sh [--print-tools-dir]
@@ -147,7 +148,7 @@ go_tool token-server github.com/docker/distribution/contrib/token-server github.
 
 # nerdctl (opt-in, slow): go install fails on the proxy's deprecation check,
 # so it always goes through the wrapper module.
-if [[ ${MINT_INSTALL_NERDCTL:-} == 1 ]] && ! have nerdctl github.com/containerd/nerdctl v1.7.7; then
+if [[ ${MINT_INSTALL_NERDCTL:-1} == 1 ]] && ! have nerdctl github.com/containerd/nerdctl v1.7.7; then
 	go_wrapped nerdctl github.com/containerd/nerdctl/cmd/nerdctl github.com/containerd/nerdctl v1.7.7
 	have nerdctl github.com/containerd/nerdctl v1.7.7 || {
 		echo "install.sh: nerdctl build failed" >&2
