@@ -6,9 +6,11 @@ package credentials
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker-credential-helpers/client"
 	dch "github.com/docker/docker-credential-helpers/credentials"
@@ -130,4 +132,40 @@ func FuzzHandleCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHelper_List_leavesOutExpired: a static entry whose secret has expired
+// is refused by get, so list must not offer it (the Docker CLI gets every
+// listed key before a classic build and drops everything when one fails).
+func TestHelper_List_leavesOutExpired(t *testing.T) {
+	past := time.Now().Add(-time.Hour)
+	expiry := func(secret string) (time.Time, bool) {
+		if secret == "expired-jwt" {
+			return past, true
+		}
+		return time.Time{}, false
+	}
+	check := func(h Host, e store.Entry) error {
+		if !e.Expiry.IsZero() && e.Expiry.Before(time.Now()) {
+			return errors.New("expired")
+		}
+		return nil
+	}
+	h := NewHelper(store.NewMemory(), WithSecretExpiry(expiry), WithStaticCheck(check))
+	ctx := context.Background()
+	for _, c := range []Credentials{
+		{ServerURL: "fresh.example", Username: "u", Secret: "ok"},
+		{ServerURL: "old.example", Username: "u", Secret: "expired-jwt"},
+	} {
+		if err := h.Store(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := h.List(ctx)
+	if err != nil || len(m) != 1 || m["fresh.example"] != "u" {
+		t.Errorf("List = %v, %v; want only fresh.example", m, err)
+	}
+	if _, err := h.Get(ctx, "old.example"); err == nil {
+		t.Errorf("Get(old.example) succeeded, want the expiry error")
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/docker-credential-mint/mint/store"
 )
@@ -38,6 +39,9 @@ type helper struct {
 	// check vets a static entry before get returns it (e.g. an expired JWT);
 	// nil accepts everything.
 	check func(h Host, e store.Entry) error
+	// expiry reads when a secret stops working (a JWT's exp), so that store
+	// can record it as metadata; nil records nothing.
+	expiry func(secret string) (time.Time, bool)
 }
 
 // Option configures NewHelper.
@@ -50,6 +54,15 @@ func WithMinter(m Minter) Option { return func(h *helper) { h.minter = m } }
 // a non-nil error is answered instead of the entry.
 func WithStaticCheck(check func(h Host, e store.Entry) error) Option {
 	return func(h *helper) { h.check = check }
+}
+
+// WithSecretExpiry makes store record when a secret expires, as read by
+// expiry (e.g. a JWT's exp claim), in the entry's metadata. list then leaves
+// out entries whose static check fails without reading any secret: the
+// Docker CLI gets every listed key before a classic build and drops all
+// credentials when one get fails.
+func WithSecretExpiry(expiry func(secret string) (time.Time, bool)) Option {
+	return func(h *helper) { h.expiry = expiry }
 }
 
 // NewHelper returns a Helper keeping root credentials in backend.
@@ -73,6 +86,11 @@ func (hp *helper) Store(ctx context.Context, c Credentials) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	e := store.Entry{ServerURL: c.ServerURL, Username: c.Username, Secret: c.Secret}
+	if hp.expiry != nil {
+		if exp, ok := hp.expiry(c.Secret); ok {
+			e.Expiry = exp
+		}
+	}
 	if err := store.Check(e); err != nil {
 		return fmt.Errorf("store: %w (a secret may hold at most %d bytes)", err, store.MaxSecretSize)
 	}
@@ -165,15 +183,20 @@ func (hp *helper) List(ctx context.Context) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(entries))
 	for key, e := range entries {
-		user := e.Username
-		if hp.minter != nil {
-			// Keys were made by ParseHost, so they parse; skip any that
-			// don't rather than fail the whole list.
-			if h, err := ParseHost(key); err == nil && hp.minter.Claims(h) {
-				user = hp.minter.ListedUsername(ctx, h, e)
-			}
+		// Keys were made by ParseHost, so they parse; skip any that don't
+		// rather than fail the whole list.
+		h, err := ParseHost(key)
+		if err != nil {
+			continue
 		}
-		out[e.ServerURL] = user
+		switch {
+		case hp.minter != nil && hp.minter.Claims(h):
+			out[e.ServerURL] = hp.minter.ListedUsername(ctx, h, e)
+		case hp.check != nil && hp.check(h, e) != nil:
+			// get would refuse it (expired): list only what get answers.
+		default:
+			out[e.ServerURL] = e.Username
+		}
 	}
 	return out, nil
 }

@@ -111,6 +111,29 @@ func (e *env) newHelper(ctx context.Context) (credentials.Helper, error) {
 	if err != nil {
 		return nil, err
 	}
+	w, err := e.wire(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return w.helper, nil
+}
+
+// wiring is what the helper is built from. The protocol keeps only the
+// helper; the operator commands (login, status, doctor, import) also report
+// or reuse the keychain, its namespaces and the router.
+type wiring struct {
+	cfg      *credentials.Config
+	keychain string         // the resolved backend name, never "auto"
+	roots    store.Backend  // root credentials
+	tokens   store.Backend  // the token cache; nil unless a provider mints
+	router   *router.Router // nil unless a provider mints
+	helper   credentials.Helper
+}
+
+// wire builds the helper for cfg: it resolves the keychain, opens its
+// namespaces and, when a provider mints, the router. It is the get path's
+// work, unchanged; nothing here may grow for the operator commands' sake.
+func (e *env) wire(ctx context.Context, cfg *credentials.Config) (*wiring, error) {
 	name, err := e.resolveKeychain(ctx, e.keychainName(cfg.Keychain))
 	if err != nil {
 		return nil, err
@@ -119,19 +142,19 @@ func (e *env) newHelper(ctx context.Context) (credentials.Helper, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []credentials.Option{credentials.WithStaticCheck(staticCheck)}
+	w := &wiring{cfg: cfg, keychain: name, roots: roots}
+	opts := []credentials.Option{credentials.WithStaticCheck(staticCheck), credentials.WithSecretExpiry(static.JWTExpiry)}
 	if minting(cfg) {
-		tokens, err := e.openBackend(ctx, name, nsTokens)
-		if err != nil {
+		if w.tokens, err = e.openBackend(ctx, name, nsTokens); err != nil {
 			return nil, err
 		}
-		r, err := router.New(cfg, router.Options{Tokens: tokens, Roots: roots, Warn: e.warn})
-		if err != nil {
+		if w.router, err = router.New(cfg, router.Options{Tokens: w.tokens, Roots: roots, Warn: e.warn}); err != nil {
 			return nil, err
 		}
-		opts = append(opts, credentials.WithMinter(r))
+		opts = append(opts, credentials.WithMinter(w.router))
 	}
-	return credentials.NewHelper(roots, opts...), nil
+	w.helper = credentials.NewHelper(roots, opts...)
+	return w, nil
 }
 
 // minting reports whether any config entry names a provider other than static.
