@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/docker-credential-mint/mint/credentials"
+)
+
+// This file is the plumbing the operator commands share: flag parsing with
+// --help, one-line errors, where the Docker and containers config files
+// are, and the config file read through env (so tests can fake it). None of
+// it runs on the protocol's path.
+
+// now is the operator commands' clock; tests set it for stable goldens.
+var now = time.Now
+
+// opTimeout bounds an operator command's keychain and network calls (one
+// login proof, one status listing); people wait longer than docker pull.
+const opTimeout = 60 * time.Second
+
+// usage describes a command for its --help: the synopsis after the binary's
+// name, a paragraph, and examples.
+type usage struct {
+	name, synopsis, text string
+	examples             []string
+}
+
+// newFlags returns a FlagSet for the command that never prints on its own:
+// parse reports errors as one line and --help on stdout.
+func newFlags(u usage) *flag.FlagSet {
+	fs := flag.NewFlagSet(u.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// printUsage writes the command's --help.
+func printUsage(w io.Writer, u usage, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: docker-credential-mint %s %s\n\n%s\n", u.name, u.synopsis, strings.TrimSpace(u.text))
+	if len(u.examples) > 0 {
+		fmt.Fprintln(w, "\nExamples:")
+		for _, ex := range u.examples {
+			fmt.Fprintln(w, "  "+ex)
+		}
+	}
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintln(w, "\nFlags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// parseArgs parses args with fs, allowing flags after positional
+// arguments (`login quay.io --username u`), and returns the positional
+// arguments. done is true when the command must stop with status code:
+// 0 after --help, 2 after a usage error (reported on stderr in one line).
+func parseArgs(u usage, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (pos []string, code int, done bool) {
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, u, fs)
+			return nil, 0, true
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "docker-credential-mint %s: %v (see docker-credential-mint %s --help)\n", u.name, err, u.name)
+			return nil, 2, true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, 0, false
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), 0, false
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError reports a wrong use of the command in one line; it returns 2.
+func usageError(stderr io.Writer, u usage, format string, args ...any) int {
+	fmt.Fprintf(stderr, "docker-credential-mint %s: %s (see docker-credential-mint %s --help)\n", u.name, fmt.Sprintf(format, args...), u.name)
+	return 2
+}
+
+// fail reports err on one line and returns 1.
+func fail(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "docker-credential-mint %s: %s\n", name, oneLine(err.Error()))
+	return 1
+}
+
+// oneLine squeezes s onto one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// multiFlag is a repeatable string flag (--registry a --registry b).
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// home is $HOME, else the OS's idea of it.
+func (e *env) home() string {
+	if h := e.getenv("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+// dockerConfigFile is $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+func (e *env) dockerConfigFile() string {
+	if d := e.getenv("DOCKER_CONFIG"); d != "" {
+		return filepath.Join(d, "config.json")
+	}
+	return filepath.Join(e.home(), ".docker", "config.json")
+}
+
+// containersAuthFiles are the containers/image auth files (podman, skopeo,
+// buildah, CRI-O) in the order they are read: $REGISTRY_AUTH_FILE when set,
+// else $XDG_RUNTIME_DIR/containers/auth.json, then
+// ~/.config/containers/auth.json.
+func (e *env) containersAuthFiles() []string {
+	if f := e.getenv("REGISTRY_AUTH_FILE"); f != "" {
+		return []string{f}
+	}
+	var out []string
+	if d := e.getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+		out = append(out, filepath.Join(d, "containers", "auth.json"))
+	}
+	return append(out, filepath.Join(e.home(), ".config", "containers", "auth.json"))
+}
+
+// containersAuthFile is the file configure --containers writes:
+// $REGISTRY_AUTH_FILE when set, else ~/.config/containers/auth.json, which
+// podman and skopeo read and which, unlike $XDG_RUNTIME_DIR, survives a
+// reboot.
+func (e *env) containersAuthFile() string {
+	files := e.containersAuthFiles()
+	return files[len(files)-1]
+}
+
+// configPath is credentials.ConfigPath read through e.getenv.
+func (e *env) configPath() (path string, explicit bool) {
+	if p := e.getenv(credentials.ConfigEnv); p != "" {
+		return p, true
+	}
+	dir := e.getenv("XDG_CONFIG_HOME")
+	if !filepath.IsAbs(dir) {
+		var err error
+		if dir, err = os.UserConfigDir(); err != nil {
+			return "", false
+		}
+	}
+	return filepath.Join(dir, "docker-credential-mint", "config.yaml"), false
+}
+
+// loadConfig is credentials.LoadDefaultConfig read through e.getenv.
+func (e *env) loadConfig() (*credentials.Config, error) {
+	path, explicit := e.configPath()
+	if path == "" {
+		return &credentials.Config{Keychain: credentials.KeychainAuto}, nil
+	}
+	c, err := credentials.LoadConfigFile(path)
+	if err != nil && !explicit && errors.Is(err, fs.ErrNotExist) {
+		return &credentials.Config{File: path, Keychain: credentials.KeychainAuto}, nil
+	}
+	return c, err
+}
+
+// wireCommand loads the config and builds the helper as get would.
+func (e *env) wireCommand(ctx context.Context) (*wiring, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return e.wire(ctx, cfg)
+}
+
+// lookPath finds a program on e's $PATH, as exec.LookPath does on os's.
+func (e *env) lookPath(name string) (string, bool) {
+	exts := []string{""}
+	if runtime.GOOS == "windows" {
+		exts = []string{".exe", ".bat", ".cmd", ""}
+	}
+	for _, dir := range filepath.SplitList(e.getenv("PATH")) {
+		if dir == "" {
+			dir = "."
+		}
+		for _, ext := range exts {
+			p := filepath.Join(dir, name+ext)
+			fi, err := os.Stat(p)
+			if err != nil || fi.IsDir() {
+				continue
+			}
+			if runtime.GOOS == "windows" || fi.Mode()&0o111 != 0 {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// providerOf names the provider serving h: the first matching config entry's,
+// else static.
+func providerOf(cfg *credentials.Config, h credentials.Host) string {
+	if r, ok := cfg.Match(h); ok {
+		return r.Provider
+	}
+	return credentials.ProviderStatic
+}
+
+// dockerHubServerURL is the key the Docker CLI uses for Docker Hub.
+const dockerHubServerURL = "https://index.docker.io/v1/"
+
+// serverURLFor is the server URL that login stores for h: what the Docker
+// CLI itself would store (its Docker Hub key, host[:port][/path] for the
+// others), so that list answers keys the Docker CLI recognises.
+func serverURLFor(h credentials.Host) string {
+	if h.Registry() == credentials.DockerHub && h.Path == "" {
+		return dockerHubServerURL
+	}
+	return h.Key()
+}
+
+// humanDuration prints d rounded for people: 11h59m, 4m30s, 45s.
+func humanDuration(d time.Duration) string {
+	abs := d
+	if abs < 0 {
+		abs = -abs
+	}
+	switch {
+	case abs >= 48*time.Hour:
+		return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(abs%(24*time.Hour)/time.Hour))
+	case abs.Round(time.Second) >= time.Hour:
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	default:
+		return d.Round(time.Second).String()
+	}
+}
