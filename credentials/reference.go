@@ -25,6 +25,12 @@ type Reference struct {
 	// "library/", default ports are dropped), ready for the longest-prefix
 	// lookup of the store and for provider routing.
 	Host Host
+	// Domain is the registry as written ("Quay.io:443"), or "" when the
+	// reference names none and so is on Docker Hub.
+	Domain string
+	// Name is the reference as written without its tag and digest:
+	// what the kubelet keys its per-image cache by.
+	Name string
 	// Tag is the tag, or "" (no default "latest" is filled in).
 	Tag string
 	// Digest is "algorithm:hex", or "".
@@ -78,7 +84,11 @@ func ParseReference(s string) (Reference, error) {
 	if name == "" {
 		return Reference{}, fmt.Errorf("%w: no repository name", ErrInvalidReference)
 	}
+	ref.Name = name
 	domain, path := splitDomain(name)
+	if domain != DockerHub || strings.HasPrefix(name, DockerHub+"/") {
+		ref.Domain = domain
+	}
 	if err := checkDomain(domain); err != nil {
 		return Reference{}, err
 	}
