@@ -94,7 +94,7 @@ func TestOperator_roundTrip(t *testing.T) {
 	before, after := importConfig()
 	o.write("docker/config.json", before)
 	var all strings.Builder
-	for _, step := range [][]string{{"import"}, {"status"}, {"status", "--json"}, {"configure"}, {"configure", "--undo"}, {"logout", "quay.io"}} {
+	for _, step := range [][]string{{"import"}, {"status"}, {"status", "--json"}, {"configure"}, {"doctor"}, {"configure", "--undo"}, {"logout", "quay.io"}} {
 		out, errs, _ := o.run("", step[0], step[1:]...)
 		all.WriteString(out + errs)
 	}

@@ -221,7 +221,7 @@ func TestHumanDuration(t *testing.T) {
 // TestOperator_everyCommandHasHelp runs --help of every registered command.
 func TestOperator_everyCommandHasHelp(t *testing.T) {
 	o := newOpEnv(t)
-	for _, name := range []string{"help", "login", "logout", "status", "configure", "import"} {
+	for _, name := range []string{"help", "login", "logout", "status", "doctor", "configure", "import"} {
 		if _, ok := commands[name]; !ok {
 			t.Errorf("command %s is not registered", name)
 			continue

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider/static"
+	"github.com/docker-credential-mint/mint/store"
+)
+
+var doctorUsage = usage{
+	name:     "doctor",
+	synopsis: "",
+	text: `Looks for what breaks pulls and says how to fix each problem, one line per
+finding with its severity (error: pulls fail or use the wrong credential;
+warn: a risk or a credential in plain text; info: what is in use). It checks
+the config file, which keychain is in use and why the others were skipped,
+that the keychain answers (not locked), the Docker config ($DOCKER_CONFIG/
+config.json): that it parses, that every credsStore/credHelpers helper is on
+PATH, that it routes to mint, plaintext "auths" and entries shadowing what
+mint stores; stored static tokens (JWTs) that have expired; and the
+containers auth files that podman and skopeo read before the Docker config.
+It changes nothing, prints no secret, and exits 1 when it finds an error or
+a warning.`,
+	examples: []string{"docker-credential-mint doctor"},
+}
+
+func init() {
+	commands["doctor"] = command{summary: "find what breaks pulls and say how to fix it", run: runDoctor}
+}
+
+// keychainProbeTimeout bounds doctor's List of the keychain: one that takes
+// longer would also stall docker pull.
+const keychainProbeTimeout = 5 * time.Second
+
+// Severities of a finding.
+const (
+	sevError = "error"
+	sevWarn  = "warn"
+	sevInfo  = "info"
+)
+
+// finding is one line of doctor's report.
+type finding struct {
+	sev, what, fix string
+}
+
+func (f finding) String() string {
+	s := fmt.Sprintf("%-5s  %s", f.sev, oneLine(f.what))
+	if f.fix != "" {
+		s += "; fix: " + oneLine(f.fix)
+	}
+	return s
+}
+
+type doctor struct {
+	e        *env
+	findings []finding
+}
+
+func (d *doctor) add(sev, fix, format string, args ...any) {
+	d.findings = append(d.findings, finding{sev: sev, what: fmt.Sprintf(format, args...), fix: fix})
+}
+
+func runDoctor(ctx context.Context, e *env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	flags := newFlags(doctorUsage)
+	pos, code, done := parseArgs(doctorUsage, flags, args, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(pos) != 0 {
+		return usageError(stderr, doctorUsage, "no arguments expected, got %q", pos[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.timeout(opTimeout))
+	defer cancel()
+	d := &doctor{e: e}
+	cfg := d.checkConfig()
+	roots := d.checkKeychain(ctx, cfg)
+	stored := d.checkStored(ctx, cfg, roots)
+	d.checkDockerConfig(stored)
+	d.checkContainers()
+	status := 0
+	for _, f := range d.findings {
+		fmt.Fprintln(stdout, f)
+		if f.sev != sevInfo {
+			status = 1
+		}
+	}
+	if status == 0 {
+		fmt.Fprintln(stdout, "ok     nothing found that breaks pulls")
+	}
+	return status
+}
+
+// checkConfig loads the config file; a broken one fails every get.
+func (d *doctor) checkConfig() *credentials.Config {
+	cfg, err := d.e.loadConfig()
+	if err != nil {
+		d.add(sevError, "correct the file; until then every get, and so every pull, fails with this error", "%s", err)
+		path, _ := d.e.configPath()
+		return &credentials.Config{File: path, Keychain: credentials.KeychainAuto}
+	}
+	return cfg
+}
+
+// checkKeychain reports the keychain in use and why auto skipped the
+// others, and lists it with a short deadline to find a locked or dead one.
+func (d *doctor) checkKeychain(ctx context.Context, cfg *credentials.Config) store.Backend {
+	e := d.e
+	name := e.keychainName(cfg.Keychain)
+	source := "auto"
+	switch {
+	case strings.TrimSpace(e.getenv(envKeychain)) != "":
+		source = envKeychain + "=" + name
+	case cfg.Keychain != "" && cfg.Keychain != credentials.KeychainAuto:
+		source = "keychain: " + name + " in " + cfg.File
+	}
+	if name == credentials.KeychainAuto {
+		var skipped []string
+		name = credentials.KeychainFile
+		for _, n := range platformBackendNames {
+			if probe := platformProbes[n]; probe != nil {
+				pctx, cancel := context.WithTimeout(ctx, keychainProbeTimeout)
+				err := probe(pctx, e)
+				cancel()
+				if err != nil {
+					skipped = append(skipped, fmt.Sprintf("%s not usable (%s)", n, oneLine(err.Error())))
+					continue
+				}
+			}
+			name = n
+			break
+		}
+		why := ""
+		if len(skipped) > 0 {
+			why = ": " + strings.Join(skipped, "; ")
+		}
+		d.add(sevInfo, "", "keychain: auto chose %s%s", name, why)
+	} else {
+		d.add(sevInfo, "", "keychain: %s (%s)", name, source)
+	}
+	b, err := e.openBackend(ctx, name, nsCredentials)
+	if err != nil {
+		d.add(sevError, fmt.Sprintf("name one this system has (auto, %s or file) in %s or keychain: in the config file", strings.Join(platformBackendNames, ", "), envKeychain),
+			"keychain %s cannot be opened: %s", name, err)
+		return nil
+	}
+	fix := "unlock it, or choose another with " + envKeychain + "=file or keychain: in the config file"
+	if name == credentials.KeychainFile {
+		fix = "make the file store's directory (" + envDataDir + ", else $XDG_DATA_HOME/docker-credential-mint) a directory the user can write, with its key file readable"
+	}
+	lctx, cancel := context.WithTimeout(ctx, keychainProbeTimeout)
+	defer cancel()
+	if _, err := b.List(lctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			d.add(sevError, fix, "keychain %s did not answer within %s (locked or hung): every get would wait on it", name, keychainProbeTimeout)
+		} else {
+			d.add(sevError, fix, "keychain %s is not usable: %s", name, err)
+		}
+		return nil
+	}
+	return b
+}
+
+// checkStored finds stored static credentials whose JWT has expired and
+// returns the stored registry keys (host[:port]) by registry.
+func (d *doctor) checkStored(ctx context.Context, cfg *credentials.Config, roots store.Backend) map[string]bool {
+	stored := map[string]bool{}
+	if roots == nil {
+		return stored
+	}
+	entries, err := roots.List(ctx)
+	if err != nil {
+		return stored
+	}
+	keys := make([]string, 0, len(entries))
+	for k := range entries {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		h, err := credentials.ParseHost(k)
+		if err != nil {
+			continue
+		}
+		stored[h.Registry()] = true
+		if providerOf(cfg, h) != credentials.ProviderStatic || h.Registry() == credentials.DockerHub && strings.HasPrefix(h.Path, "v1/") {
+			continue
+		}
+		full, err := roots.Get(ctx, k)
+		if err != nil {
+			continue
+		}
+		if err := static.CheckExpired(h, full, now()); err != nil {
+			exp := full.Expiry
+			if exp.IsZero() {
+				exp, _ = static.JWTExpiry(full.Secret)
+			}
+			d.add(sevError, "docker-credential-mint login "+loginArg(h)+" with a new token", "%s: the stored token expired at %s: pulls from it fail until it is replaced", h.Key(), exp.UTC().Format(time.RFC3339))
+		}
+	}
+	return stored
+}
+
+// loginArg is how to name h on a login command line.
+func loginArg(h credentials.Host) string { return h.Key() }
+
+// registryOf normalises a config file's registry key; ok is false for keys
+// that are not registries.
+func registryOf(key string) (string, bool) {
+	h, err := credentials.ParseHost(key)
+	if err != nil {
+		return "", false
+	}
+	return h.Registry(), true
+}
+
+// checkDockerConfig checks $DOCKER_CONFIG/config.json.
+func (d *doctor) checkDockerConfig(stored map[string]bool) {
+	path := d.e.dockerConfigFile()
+	o, _, err := readObjectFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if len(stored) > 0 {
+			d.add(sevWarn, "docker-credential-mint configure", "%s does not exist: Docker does not ask mint for the credentials it stores", path)
+		}
+		return
+	}
+	if err != nil {
+		d.add(sevError, "repair the JSON (every docker command fails until then), then docker-credential-mint doctor", "%s", err)
+		return
+	}
+	routed := map[string]bool{} // registries credHelpers sends to mint
+	credsStore, _ := o.getString("credsStore")
+	if credsStore != "" {
+		d.checkHelper(path, "credsStore", credsStore, "docker-credential-mint configure (sets credsStore to mint)")
+	}
+	if ch := o.child("credHelpers"); ch != nil {
+		for _, m := range ch.members {
+			var helper string
+			if json.Unmarshal(m.value, &helper) != nil || helper == "" {
+				continue
+			}
+			d.checkHelper(path, "credHelpers["+m.key+"]", helper, "docker-credential-mint configure --registry "+m.key)
+			reg, ok := registryOf(m.key)
+			if !ok {
+				continue
+			}
+			if helper == helperName {
+				routed[reg] = true
+			} else if stored[reg] {
+				d.add(sevError, "docker-credential-mint configure --registry "+m.key, "%s: credHelpers[%s] sends %s to docker-credential-%s, so the credential mint stores for it is never used", path, m.key, reg, helper)
+			}
+		}
+	}
+	if credsStore != helperName && len(stored) > 0 {
+		var unrouted []string
+		for reg := range stored {
+			if !routed[reg] {
+				unrouted = append(unrouted, reg)
+			}
+		}
+		sort.Strings(unrouted)
+		if len(unrouted) > 0 {
+			cur := "there is no credsStore"
+			if credsStore != "" {
+				cur = fmt.Sprintf("credsStore is %q", credsStore)
+			}
+			d.add(sevWarn, "docker-credential-mint configure", "%s: Docker does not ask mint for %s (%s)", path, strings.Join(unrouted, ", "), cur)
+		}
+	}
+	d.checkAuths(path, o, stored, "docker-credential-mint import --registry %s", "podman and skopeo use it; Docker and crane fall back to it")
+}
+
+// checkHelper reports a helper that is not on PATH.
+func (d *doctor) checkHelper(path, where, helper, fix string) {
+	bin := "docker-credential-" + helper
+	if _, ok := d.e.lookPath(bin); ok {
+		return
+	}
+	if helper != helperName {
+		fix = "install " + bin + ", or " + fix
+	} else {
+		fix = "install docker-credential-mint into a directory on PATH"
+	}
+	d.add(sevError, fix, "%s: %s names %s, which is not on PATH: pulls that need it fail", path, where, bin)
+}
+
+// checkAuths reports plaintext credentials in a config file's auths, and
+// those that shadow a registry mint stores.
+func (d *doctor) checkAuths(path string, o *jsonObject, stored map[string]bool, fixFormat, readers string) {
+	auths := o.child("auths")
+	if auths == nil {
+		return
+	}
+	for _, m := range auths.members {
+		var a plainAuth
+		if json.Unmarshal(m.value, &a) != nil || !a.hasSecret() {
+			continue
+		}
+		fix := fmt.Sprintf(fixFormat, m.key)
+		if reg, ok := registryOf(m.key); ok && stored[reg] {
+			d.add(sevError, fix, "%s: a plaintext credential for %s shadows the one mint stores (%s, stale or not)", path, m.key, readers)
+			continue
+		}
+		d.add(sevWarn, fix, "%s: a plaintext credential for %s", path, m.key)
+	}
+}
+
+// checkContainers checks the containers auth files, which podman, skopeo
+// and buildah read before the Docker config.
+func (d *doctor) checkContainers() {
+	for _, path := range d.e.containersAuthFiles() {
+		o, _, err := readObjectFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			d.add(sevError, "repair the JSON or remove the file (podman and skopeo fail until then)", "%s", err)
+			continue
+		}
+		if ch := o.child("credHelpers"); ch != nil {
+			for _, m := range ch.members {
+				var helper string
+				if json.Unmarshal(m.value, &helper) == nil && helper != "" {
+					d.checkHelper(path, "credHelpers["+m.key+"]", helper, "docker-credential-mint configure --containers --registry "+m.key)
+				}
+			}
+		}
+		auths := o.child("auths")
+		if auths == nil {
+			continue
+		}
+		for _, m := range auths.members {
+			var a plainAuth
+			if json.Unmarshal(m.value, &a) != nil || !a.hasSecret() {
+				continue
+			}
+			reg, _ := registryOf(m.key)
+			d.add(sevWarn, "podman logout "+m.key+", then docker-credential-mint configure --containers --registry "+reg,
+				"%s: a plaintext credential for %s, which podman and skopeo use instead of docker-credential-mint", path, m.key)
+		}
+	}
+}
