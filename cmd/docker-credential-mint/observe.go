@@ -38,7 +38,7 @@ type observedHelper struct {
 // newObservedHelper builds the helper from the config, keychain and
 // providers that the protocol uses (see newHelper).
 func (e *env) newObservedHelper(ctx context.Context) (*observedHelper, error) {
-	cfg, err := credentials.LoadDefaultConfig()
+	cfg, err := e.loadConfig()
 	if err != nil {
 		return nil, err
 	}
