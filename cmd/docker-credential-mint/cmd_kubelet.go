@@ -25,7 +25,7 @@ import (
 // small structs below: the binary does not import k8s.io modules (start-up
 // cost on every pull); the tests check them against k8s.io/kubelet's types.
 //
-// Decisions (see KUBELET.md):
+// Decisions (see README.md, "Kubelet image credential provider"):
 //
 //   - Not found: exit 0 with an empty auth map and cacheDuration "0s". The
 //     kubelet treats a failing plugin exactly like "no credentials" (it logs
