@@ -56,6 +56,7 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/atomicfile"
 )
 
 // Prefix is the folder of the password store that holds our entries.
@@ -506,32 +507,7 @@ func writeMeta(path, key string, e store.Entry) error {
 	if !e.Expiry.IsZero() {
 		fmt.Fprintf(&buf, "expiry %d\n", e.Expiry.Unix())
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o600)
 }
 
 func readMeta(path string) (string, store.Entry, error) {
