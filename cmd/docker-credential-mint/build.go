@@ -134,26 +134,50 @@ type wiring struct {
 // namespaces and, when a provider mints, the router. It is the get path's
 // work, unchanged; nothing here may grow for the operator commands' sake.
 func (e *env) wire(ctx context.Context, cfg *credentials.Config) (*wiring, error) {
-	name, err := e.resolveKeychain(ctx, e.keychainName(cfg.Keychain))
+	name, roots, tokens, err := e.openStores(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	roots, err := e.openBackend(ctx, name, nsCredentials)
+	w, err := assemble(cfg, roots, tokens, router.Options{Warn: e.warn})
 	if err != nil {
 		return nil, err
 	}
-	w := &wiring{cfg: cfg, keychain: name, roots: roots}
-	opts := []credentials.Option{credentials.WithStaticCheck(staticCheck), credentials.WithSecretExpiry(static.JWTExpiry)}
+	w.keychain = name
+	return w, nil
+}
+
+// openStores resolves cfg's keychain and opens its namespaces: the root
+// credentials, and the token cache when a provider mints (else nil).
+func (e *env) openStores(ctx context.Context, cfg *credentials.Config) (name string, roots, tokens store.Backend, err error) {
+	if name, err = e.resolveKeychain(ctx, e.keychainName(cfg.Keychain)); err != nil {
+		return "", nil, nil, err
+	}
+	if roots, err = e.openBackend(ctx, name, nsCredentials); err != nil {
+		return "", nil, nil, err
+	}
 	if minting(cfg) {
-		if w.tokens, err = e.openBackend(ctx, name, nsTokens); err != nil {
-			return nil, err
+		if tokens, err = e.openBackend(ctx, name, nsTokens); err != nil {
+			return "", nil, nil, err
 		}
-		if w.router, err = router.New(cfg, router.Options{Tokens: w.tokens, Roots: roots, Warn: e.warn}); err != nil {
-			return nil, err
-		}
-		opts = append(opts, credentials.WithMinter(w.router))
 	}
-	w.helper = credentials.NewHelper(roots, opts...)
+	return name, roots, tokens, nil
+}
+
+// assemble builds the helper over roots and, when a provider mints, the
+// router over tokens; opts wire the router (Tokens and Roots are set here).
+// It does no I/O.
+func assemble(cfg *credentials.Config, roots, tokens store.Backend, opts router.Options) (*wiring, error) {
+	w := &wiring{cfg: cfg, roots: roots, tokens: tokens}
+	hopts := []credentials.Option{credentials.WithStaticCheck(staticCheck), credentials.WithSecretExpiry(static.JWTExpiry)}
+	if minting(cfg) {
+		opts.Tokens, opts.Roots = tokens, roots
+		var err error
+		if w.router, err = router.New(cfg, opts); err != nil {
+			return nil, err
+		}
+		hopts = append(hopts, credentials.WithMinter(w.router))
+	}
+	w.helper = credentials.NewHelper(roots, hopts...)
 	return w, nil
 }
 

@@ -42,38 +42,26 @@ func (e *env) newObservedHelper(ctx context.Context) (*observedHelper, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, err := e.resolveKeychain(ctx, e.keychainName(cfg.Keychain))
+	_, roots, tokens, err := e.openStores(ctx, cfg)
 	if err != nil {
 		return nil, err
-	}
-	roots, err := e.openBackend(ctx, name, nsCredentials)
-	if err != nil {
-		return nil, err
-	}
-	var tokens store.Backend
-	if minting(cfg) {
-		if tokens, err = e.openBackend(ctx, name, nsTokens); err != nil {
-			return nil, err
-		}
 	}
 	return newObserved(cfg, roots, tokens, router.Options{Warn: e.warn})
 }
 
-// newObserved builds the helper over roots and, when a provider mints,
-// tokens; opts wire the router (Tokens and Roots are set here).
+// newObserved is assemble with both store namespaces observed.
 func newObserved(cfg *credentials.Config, roots, tokens store.Backend, opts router.Options) (*observedHelper, error) {
 	oh := &observedHelper{cfg: cfg, roots: &observedBackend{Backend: roots}}
-	hopts := []credentials.Option{credentials.WithStaticCheck(staticCheck)}
-	if minting(cfg) {
+	var observedTokens store.Backend
+	if tokens != nil {
 		oh.tokens = &observedBackend{Backend: tokens}
-		opts.Tokens, opts.Roots = oh.tokens, oh.roots
-		var err error
-		if oh.router, err = router.New(cfg, opts); err != nil {
-			return nil, err
-		}
-		hopts = append(hopts, credentials.WithMinter(oh.router))
+		observedTokens = oh.tokens
 	}
-	oh.Helper = credentials.NewHelper(oh.roots, hopts...)
+	w, err := assemble(cfg, oh.roots, observedTokens, opts)
+	if err != nil {
+		return nil, err
+	}
+	oh.Helper, oh.router = w.helper, w.router
 	return oh, nil
 }
 
