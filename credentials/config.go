@@ -4,7 +4,6 @@
 package credentials
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/docker-credential-mint/mint/credentials/internal/yamlsub"
 )
 
 // ConfigEnv names the environment variable that overrides the config file's
@@ -194,40 +193,29 @@ func LoadConfig(r io.Reader, name string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w: larger than %d bytes", name, ErrInvalidConfig, MaxConfigSize)
 	}
 	c := &Config{File: name, Keychain: KeychainAuto}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return c, nil
-		}
+	doc, err := yamlsub.Parse(data)
+	if err != nil {
 		return nil, yamlError(name, err)
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, yamlError(name, err)
-		}
-		return nil, configErr(name, extra.Line, "", "more than one YAML document")
-	}
 	p := parser{file: name}
-	if err := p.top(&doc, c); err != nil {
+	if err := p.top(doc, c); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// yamlError turns yaml.v3's "yaml: line N: what" into the config error shape.
+// yamlError turns a yamlsub error into the config error shape: one about a
+// key (duplicate, merge) names it as the checks below do; a syntax error
+// says "YAML".
 func yamlError(name string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, what, ok := strings.Cut(rest, ": "); ok {
-			if l, err := strconv.Atoi(n); err == nil {
-				line, msg = l, what
-			}
-		}
+	var e *yamlsub.Error
+	if !errors.As(err, &e) {
+		return configErr(name, 0, "", "YAML: "+oneLine(err.Error()))
 	}
-	return configErr(name, line, "", "YAML: "+oneLine(msg))
+	if e.Key != "" {
+		return configErr(name, e.Line, e.Key, e.Msg)
+	}
+	return configErr(name, e.Line, "", "YAML: "+e.Msg)
 }
 
 // configErr formats `config <file>:<line>: <key>: <what>`.
@@ -244,34 +232,21 @@ func configErr(file string, line int, key, what string) error {
 
 type parser struct{ file string }
 
-func (p *parser) errf(n *yaml.Node, key, format string, args ...any) error {
+func (p *parser) errf(n *yamlsub.Node, key, format string, args ...any) error {
 	return configErr(p.file, n.Line, key, fmt.Sprintf(format, args...))
 }
 
-// mapping checks that n is a mapping without aliases, merge keys or
-// duplicate keys, and calls f for each key/value pair in order.
-func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yaml.Node) error) error {
-	if n.Kind == yaml.AliasNode {
-		return p.errf(n, what, "aliases are not supported")
-	}
-	if n.Kind != yaml.MappingNode {
+// mapping checks that n is a mapping with string keys, and calls f for each
+// key/value pair in order. (yamlsub has already rejected aliases, merge
+// keys and duplicate keys.)
+func (p *parser) mapping(n *yamlsub.Node, what string, f func(key string, k, v *yamlsub.Node) error) error {
+	if n.Kind != yamlsub.MappingNode {
 		return p.errf(n, what, "must be a mapping, not %s", kindName(n))
 	}
-	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-			return p.errf(k, k.Value, "merge keys are not supported")
-		}
-		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
+		if k.Kind != yamlsub.ScalarNode || k.ShortTag() != yamlsub.StrTag {
 			return p.errf(k, what, "keys must be strings")
-		}
-		if seen[k.Value] {
-			return p.errf(k, k.Value, "duplicate key")
-		}
-		seen[k.Value] = true
-		if v.Kind == yaml.AliasNode {
-			return p.errf(v, k.Value, "aliases are not supported")
 		}
 		if err := f(k.Value, k, v); err != nil {
 			return err
@@ -280,35 +255,33 @@ func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yam
 	return nil
 }
 
-func kindName(n *yaml.Node) string {
+func kindName(n *yamlsub.Node) string {
 	switch n.Kind {
-	case yaml.MappingNode:
+	case yamlsub.MappingNode:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case yamlsub.SequenceNode:
 		return "a list"
-	case yaml.ScalarNode:
-		if n.ShortTag() == "!!null" {
+	case yamlsub.ScalarNode:
+		if n.ShortTag() == yamlsub.NullTag {
 			return "null"
 		}
 		return "a " + strings.TrimPrefix(n.ShortTag(), "!!")
-	case yaml.AliasNode:
-		return "an alias"
 	}
 	return "something else"
 }
 
-func (p *parser) top(doc *yaml.Node, c *Config) error {
+func (p *parser) top(doc *yamlsub.Node, c *Config) error {
 	n := doc
-	if n.Kind == yaml.DocumentNode {
+	if n.Kind == yamlsub.DocumentNode {
 		if len(n.Content) == 0 {
 			return nil
 		}
 		n = n.Content[0]
 	}
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+	if n.Kind == yamlsub.ScalarNode && n.ShortTag() == yamlsub.NullTag {
 		return nil // a file of only comments
 	}
-	return p.mapping(n, "top level", func(key string, k, v *yaml.Node) error {
+	return p.mapping(n, "top level", func(key string, k, v *yamlsub.Node) error {
 		switch key {
 		case "keychain":
 			s, err := p.str(key, v)
@@ -322,10 +295,10 @@ func (p *parser) top(doc *yaml.Node, c *Config) error {
 				return p.errf(v, key, "%q is not one of auto, keychain, wincred, secretservice, pass, file", s)
 			}
 		case "registries":
-			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			if v.Kind == yamlsub.ScalarNode && v.ShortTag() == yamlsub.NullTag {
 				return nil
 			}
-			if v.Kind != yaml.SequenceNode {
+			if v.Kind != yamlsub.SequenceNode {
 				return p.errf(v, key, "must be a list, not %s", kindName(v))
 			}
 			c.Registries = make([]Registry, 0, len(v.Content))
@@ -362,10 +335,10 @@ var (
 	}
 )
 
-func (p *parser) registry(n *yaml.Node) (Registry, error) {
+func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 	r := Registry{Line: n.Line}
-	keys := map[string]*yaml.Node{}
-	err := p.mapping(n, "registries", func(key string, k, v *yaml.Node) error {
+	keys := map[string]*yamlsub.Node{}
+	err := p.mapping(n, "registries", func(key string, k, v *yamlsub.Node) error {
 		if !knownKeys[key] {
 			return p.errf(k, key, "unknown key")
 		}
@@ -514,12 +487,12 @@ func IsLoopback(host string) bool {
 	return true
 }
 
-func (p *parser) str(key string, v *yaml.Node) (string, error) {
-	if v.Kind != yaml.ScalarNode {
+func (p *parser) str(key string, v *yamlsub.Node) (string, error) {
+	if v.Kind != yamlsub.ScalarNode {
 		return "", p.errf(v, key, "must be a string, not %s", kindName(v))
 	}
 	switch v.ShortTag() {
-	case "!!str", "!!int", "!!float":
+	case yamlsub.StrTag, yamlsub.IntTag, yamlsub.FloatTag:
 	default:
 		return "", p.errf(v, key, "must be a string, not %s", kindName(v))
 	}
@@ -529,8 +502,8 @@ func (p *parser) str(key string, v *yaml.Node) (string, error) {
 	return v.Value, nil
 }
 
-func (p *parser) strs(key string, v *yaml.Node, nonEmpty bool) ([]string, error) {
-	if v.Kind != yaml.SequenceNode {
+func (p *parser) strs(key string, v *yamlsub.Node, nonEmpty bool) ([]string, error) {
+	if v.Kind != yamlsub.SequenceNode {
 		return nil, p.errf(v, key, "must be a list, not %s", kindName(v))
 	}
 	if nonEmpty && len(v.Content) == 0 {
@@ -547,8 +520,8 @@ func (p *parser) strs(key string, v *yaml.Node, nonEmpty bool) ([]string, error)
 	return out, nil
 }
 
-func (p *parser) duration(key string, v *yaml.Node) (time.Duration, error) {
-	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+func (p *parser) duration(key string, v *yamlsub.Node) (time.Duration, error) {
+	if v.Kind != yamlsub.ScalarNode || v.ShortTag() != yamlsub.StrTag {
 		return 0, p.errf(v, key, "must be a duration such as 90s, 5m or 1h30m, not %s", kindName(v))
 	}
 	d, err := time.ParseDuration(v.Value)
@@ -561,8 +534,8 @@ func (p *parser) duration(key string, v *yaml.Node) (time.Duration, error) {
 	return d, nil
 }
 
-func (p *parser) boolean(key string, v *yaml.Node) (bool, error) {
-	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+func (p *parser) boolean(key string, v *yamlsub.Node) (bool, error) {
+	if v.Kind != yamlsub.ScalarNode || v.ShortTag() != yamlsub.BoolTag {
 		return false, p.errf(v, key, "must be true or false, not %s", kindName(v))
 	}
 	b, err := strconv.ParseBool(v.Value)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // TestLoadConfig_corpus loads every file in testdata/config. Its first line
@@ -94,6 +95,34 @@ func TestLoadConfig_designExample(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.Registries, want) {
 		t.Errorf("Registries =\n%+v\nwant\n%+v", c.Registries, want)
+	}
+}
+
+// TestLoadConfig_encodings loads the design example as editors save it:
+// CRLF line ends, a UTF-8 byte order mark, UTF-16 (PowerShell 5's ">").
+func TestLoadConfig_encodings(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "config", "design-example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := LoadConfig(bytes.NewReader(data), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf := bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
+	utf16le := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(string(crlf))) {
+		utf16le = append(utf16le, byte(u), byte(u>>8))
+	}
+	for name, in := range map[string][]byte{
+		"crlf":          crlf,
+		"bom":           append([]byte("\ufeff"), data...),
+		"utf-16le crlf": utf16le,
+	} {
+		c, err := LoadConfig(bytes.NewReader(in), "f")
+		if err != nil || !reflect.DeepEqual(c, want) {
+			t.Errorf("%s: LoadConfig = %+v, %v; want %+v", name, c, err, want)
+		}
 	}
 }
 
