@@ -120,24 +120,31 @@ func measureSize(c *config, s *subject, n int, rows *[]row) {
 		if !slices.Contains(s.verbs, op.name) {
 			continue
 		}
-		r := row{s: s, size: n, op: op.name}
-		for range c.runs {
-			if op.before != nil {
-				op.before()
+		// A failing operation is reported; the others are still measured.
+		err := guard(func() {
+			r := row{s: s, size: n, op: op.name}
+			for range c.runs {
+				if op.before != nil {
+					op.before()
+				}
+				r.trivial = append(r.trivial, mustExe(c.trivial, env, op.action, op.in))
+				r.helper = append(r.helper, mustExe(s.bin, env, op.action, op.in))
 			}
-			r.trivial = append(r.trivial, mustExe(c.trivial, env, op.action, op.in))
-			r.helper = append(r.helper, mustExe(s.bin, env, op.action, op.in))
-		}
-		for range rssRuns {
-			if op.before != nil {
-				op.before()
+			for range rssRuns {
+				if op.before != nil {
+					op.before()
+				}
+				r.rss = max(r.rss, peakRSS(s.bin, env, op.action, op.in))
+				r.trivialRSS = max(r.trivialRSS, peakRSS(c.trivial, env, op.action, op.in))
 			}
-			r.rss = max(r.rss, peakRSS(s.bin, env, op.action, op.in))
-			r.trivialRSS = max(r.trivialRSS, peakRSS(c.trivial, env, op.action, op.in))
-		}
-		*rows = append(*rows, r)
-		if op.name == opGet && c.callgrind {
-			s.instr = append(s.instr, instrRow{name: s.name, backend: s.backend, size: n, mint: s.mint, n: instructions(s.bin, env, "get", key)})
+			*rows = append(*rows, r)
+			if op.name == opGet && c.callgrind {
+				s.instr = append(s.instr, instrRow{name: s.name, backend: s.backend, size: n, mint: s.mint, n: instructions(s.bin, env, "get", key)})
+			}
+		})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "mint-bench: %s (%s) %s at %d registries: %v\n", s.name, s.backend, op.name, n, err)
+			s.failures = append(s.failures, fmt.Sprintf("%s (%s) %s at %d registries: %v", s.name, s.backend, op.name, n, err))
 		}
 	}
 	if slices.Contains(s.verbs, opStore) {
