@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +36,18 @@ const (
 	faultTimeout = 3 * time.Second
 	faultSlack   = 12 * time.Second
 )
+
+// quickSandbox is newSandbox whose helper processes, when built with -race,
+// exit without the race runtime's default 1 s pause (GORACE
+// atexit_sleep_ms=1000, a sleep before every exit so that other threads
+// can finish a report): these tests run hundreds of processes. 50 ms is
+// left for a report in flight; GORACE options already set are kept.
+func quickSandbox(t *testing.T, extra ...string) *sandbox {
+	t.Helper()
+	s := newSandbox(t, extra...)
+	s.env = setVar(s.env, "GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=50"))
+	return s
+}
 
 // setVar returns env with name set to value (replacing any earlier value).
 func setVar(env []string, name, value string) []string {
@@ -121,7 +132,7 @@ func requireOrSkip(t *testing.T, why string) {
 // fileSandbox is a sandbox whose file store lives in a tmpfs of size bytes.
 func fileSandbox(t *testing.T, size int) (*sandbox, string) {
 	t.Helper()
-	s := newSandbox(t)
+	s := quickSandbox(t)
 	data := filepath.Join(s.home, "tmpfs")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatal(err)
@@ -190,7 +201,7 @@ func TestFault_fullDisk(t *testing.T) {
 // mount as root, for whom permission bits do not count; mode 0500
 // otherwise): writes fail with one line, reads still answer.
 func TestFault_readOnlyDir(t *testing.T) {
-	s := newSandbox(t)
+	s := quickSandbox(t)
 	data := filepath.Join(s.home, "ro")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatal(err)
@@ -231,7 +242,7 @@ func TestFault_readOnlyDir(t *testing.T) {
 // with one line instead of hanging the client.
 func TestFault_stoppedKeyring(t *testing.T) {
 	ss := sstest.Start(t, sstest.Options{})
-	s := newSandbox(t, "DBUS_SESSION_BUS_ADDRESS="+ss.Address)
+	s := quickSandbox(t, "DBUS_SESSION_BUS_ADDRESS="+ss.Address)
 	s.env = setVar(s.env, envKeychain, "secretservice")
 	s.env = setVar(s.env, envTimeout, faultTimeout.String())
 	s.store("keep.example", "u", "keep-secret")
@@ -331,7 +342,7 @@ func TestFault_stoppedTokenEndpoint(t *testing.T) {
 			c.Close()
 		}
 	})
-	s := newSandbox(t)
+	s := quickSandbox(t)
 	s.env = setVar(s.env, envTimeout, faultTimeout.String())
 	s.oauth2Config("stuck.example", "http://"+ln.Addr().String()+"/token", "")
 	s.store("stuck.example", "client", "client-secret")
@@ -366,21 +377,6 @@ func (st *slowTokens) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": fmt.Sprintf("access-%d", n), "token_type": "Bearer", "expires_in": st.lifetime.Load()})
 }
 
-// raceBuild reports whether this test binary, and so the helper it
-// re-executes, was built with -race.
-func raceBuild() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
-}
-
 // longestRun is the longest of n runs of a verb started at once (the
 // load the kill loop puts on the machine).
 func longestRun(s *sandbox, n int, stdin string, args ...string) time.Duration {
@@ -413,7 +409,7 @@ func TestFault_killDuringRefresh(t *testing.T) {
 	st.lifetime.Store(3600)
 	srv := httptest.NewServer(st)
 	defer srv.Close()
-	s := newSandbox(t)
+	s := quickSandbox(t)
 	// refresh_before longer than the token's life: every get refreshes.
 	s.oauth2Config("tokens.example", srv.URL+"/token", "    refresh_before: 2h\n")
 	s.store("tokens.example", "client", "client-secret")
@@ -436,11 +432,8 @@ func TestFault_killDuringRefresh(t *testing.T) {
 		"get":   longestRun(s, workers, "tokens.example", "get"),
 	}
 	iterations := 240
-	if testing.Short() || raceBuild() {
-		// A race-enabled helper takes a second of wall time on a loaded
-		// machine; the race run checks the helper's goroutines, the
-		// ordinary run the hundreds of kills.
-		iterations = 90
+	if testing.Short() {
+		iterations = 60
 	}
 	var kills atomic.Int64
 	var wg sync.WaitGroup

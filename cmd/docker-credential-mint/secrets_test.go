@@ -90,7 +90,7 @@ func TestSecrets_canary(t *testing.T) {
 
 	for _, keychain := range []string{"file", "pass"} {
 		t.Run(keychain, func(t *testing.T) {
-			s := newSandbox(t, "DOCKER_CREDENTIAL_MINT_DEBUG=1")
+			s := quickSandbox(t, "DOCKER_CREDENTIAL_MINT_DEBUG=1")
 			// The shims (one of them prints a canary: it is the exec
 			// command) live outside the scanned directories; their log is
 			// scanned on its own.
