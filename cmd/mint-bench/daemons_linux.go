@@ -14,5 +14,5 @@ func startKeyring() (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return e.Address, func() { _ = e.Close() }, nil
+	return e.Address, track(func() { _ = e.Close() }), nil
 }

@@ -28,10 +28,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -80,6 +83,7 @@ func main() {
 	c.tmp, err = os.MkdirTemp("", "mint-bench-")
 	check(err)
 	defer os.RemoveAll(c.tmp)
+	stopOnSignal(c.tmp)
 	if c.helper == "" {
 		c.helper = filepath.Join(c.tmp, "docker-credential-mint")
 		run("", "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", c.helper, "./cmd/docker-credential-mint")
@@ -129,6 +133,38 @@ func main() {
 	}
 	rep.print(os.Stdout)
 	fmt.Printf("\n%s in %s; load %s at the end.\n", os.Args[0], time.Since(start).Round(time.Second), loadavg())
+}
+
+// daemons are the stop functions of the keyrings and gpg homes running
+// now, so that an interrupted bench leaves none behind.
+var daemons sync.Map // *int → func()
+
+// track registers stop and returns a func that stops it once and forgets it.
+func track(stop func()) func() {
+	key := new(int)
+	daemons.Store(key, stop)
+	return func() {
+		if f, ok := daemons.LoadAndDelete(key); ok {
+			f.(func())()
+		}
+	}
+}
+
+// stopOnSignal stops every tracked daemon and removes tmp on SIGINT or
+// SIGTERM, then exits.
+func stopOnSignal(tmp string) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-ch
+		daemons.Range(func(k, f any) bool {
+			f.(func())()
+			return true
+		})
+		os.RemoveAll(tmp)
+		fmt.Fprintln(os.Stderr, "mint-bench:", sig)
+		os.Exit(1)
+	}()
 }
 
 // splitList splits a comma-separated flag, dropping empty items.

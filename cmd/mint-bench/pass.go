@@ -14,5 +14,5 @@ func startPass() ([]string, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return e.Environ(), func() { _ = e.Close() }, nil
+	return e.Environ(), track(func() { _ = e.Close() }), nil
 }
