@@ -58,6 +58,8 @@ func newSandbox(t *testing.T, extra ...string) *sandbox {
 		// Under -coverprofile the re-executed test binary wants somewhere
 		// to write coverage, or it warns on stderr.
 		"GOCOVERDIR=" + filepath.Join(home, "cover"),
+		// A -race child otherwise sleeps 1 s before every exit.
+		"GORACE=atexit_sleep_ms=50",
 	}
 	return &sandbox{t: t, home: home, env: append(env, extra...)}
 }
