@@ -417,35 +417,8 @@ func TestBackend_Put_concurrentSameKey(t *testing.T) {
 
 func BenchmarkBackend(b *testing.B) {
 	env := shared(b)
-	ctx := context.Background()
 	bk := pass.New("bench", pass.Options{Dir: env.StoreDir, Env: env.Environ()})
-	for i := range 100 {
-		k := fmt.Sprintf("host%d.example", i)
-		if err := bk.Put(ctx, k, store.Entry{ServerURL: k, Username: "u", Secret: strings.Repeat("s", 2000)}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.Run("Get", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := bk.Get(ctx, "host42.example"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("List", func(b *testing.B) {
-		for b.Loop() {
-			if m, err := bk.List(ctx); err != nil || len(m) != 100 {
-				b.Fatal(len(m), err)
-			}
-		}
-	})
-	b.Run("Put", func(b *testing.B) {
-		for b.Loop() {
-			if err := bk.Put(ctx, "host42.example", store.Entry{ServerURL: "host42.example", Username: "u", Secret: "x"}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	storetest.Bench(b, bk, 100)
 }
 
 // TestBackend_git: in a store kept in git, every change is committed.
