@@ -11,28 +11,49 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/store"
 )
 
 var importUsage = usage{
 	name:     "import",
-	synopsis: "[--registry R ...]",
-	text: `Moves the plaintext credentials in the "auths" of $DOCKER_CONFIG/config.json
-(default ~/.docker) into the keychain: each "auth" (base64 user:password) or
+	synopsis: "[--from docker|containers] [--registry R ...]",
+	text: `Moves plaintext credentials into the keychain, from the "auths" of
+$DOCKER_CONFIG/config.json (default ~/.docker) and of the containers auth
+files that podman, skopeo and buildah write ($REGISTRY_AUTH_FILE when set,
+else $XDG_RUNTIME_DIR/containers/auth.json and
+~/.config/containers/auth.json). Each "auth" (base64 user:password) or
 "identitytoken" is stored through the same store action docker login uses,
-and only then removed from the file, leaving the empty {} entry that Docker
-keeps for registries whose credentials live in a helper. An entry that
-cannot be moved stays exactly where it was. With --registry, only those
-registries are moved. The file is replaced atomically and keeps its mode and
-everything else; no copy holding the secrets is made.
+and only then removed from its file: config.json keeps the empty {} entry
+that Docker keeps for registries whose credentials live in a helper, an
+auth file loses the entry (as podman logout leaves it). An entry that
+cannot be moved stays exactly where it was. With --from, only that kind of
+file is read; with --registry, only those registries are moved. Each file
+is replaced atomically and keeps its mode and everything else; no copy
+holding the secrets is made.
 
-Docker finds the moved credentials only through mint: run
-"docker-credential-mint configure" if credsStore is not "mint" yet.`,
+An auth file may key a credential by namespace (quay.io/org/app). Such an
+entry stays in the file: podman, skopeo and buildah ask a credential helper
+only for whole registries. Two files holding different credentials for one
+registry: the first one moves (config.json, then the auth files in the order
+podman reads them), the other stays where it is, reported. Nor does import
+replace a different credential that the keychain already holds: the
+plaintext one may be stale ("docker-credential-mint logout R" first if it is
+not). A credential the keychain already holds is only removed from the file.
+
+Clients find the moved credentials only through mint: run
+"docker-credential-mint configure" for Docker if credsStore is not "mint"
+yet, and "docker-credential-mint configure --containers --registry R" for
+podman and skopeo, which read only credHelpers; import says which.`,
 	examples: []string{
 		"docker-credential-mint import",
 		"docker-credential-mint import --registry quay.io",
+		"docker-credential-mint import --from containers && docker-credential-mint configure --containers --registry quay.io",
 	},
 }
 
@@ -81,16 +102,64 @@ func (a plainAuth) credential(serverURL string) (credentials.Credentials, error)
 	return c, nil
 }
 
+// importSource is one file import reads: the Docker config, or a
+// containers auth file.
+type importSource struct {
+	path       string
+	containers bool
+}
+
+// importSources are the files import reads for from ("" for all), in the
+// order their credentials win: config.json, then the containers auth files
+// in the order containers/image reads them. A file named twice (say,
+// $REGISTRY_AUTH_FILE is config.json) is read once, as the first kind.
+func (e *env) importSources(from string) []importSource {
+	var out []importSource
+	if from != "containers" {
+		out = append(out, importSource{path: e.dockerConfigFile()})
+	}
+	if from != "docker" {
+		for _, p := range e.containersAuthFiles() {
+			out = append(out, importSource{path: p, containers: true})
+		}
+	}
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, src := range out {
+		key := filepath.Clean(src.path)
+		if real, err := filepath.EvalSymlinks(key); err == nil {
+			key = real
+		}
+		if !seen[key] {
+			seen[key] = true
+			uniq = append(uniq, src)
+		}
+	}
+	return uniq
+}
+
+// movedCred is a credential import stored in this run, and whence.
+type movedCred struct {
+	c    credentials.Credentials
+	from string
+}
+
 func runImport(ctx context.Context, e *env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := newFlags(importUsage)
 	var regs multiFlag
 	flags.Var(&regs, "registry", "move only `R`'s entry (repeatable)")
+	from := flags.String("from", "", "read only `docker` ($DOCKER_CONFIG/config.json) or containers (the podman/skopeo auth files); default: both")
 	pos, code, done := parseArgs(importUsage, flags, args, stdout, stderr)
 	if done {
 		return code
 	}
 	if len(pos) != 0 {
 		return usageError(stderr, importUsage, "no arguments expected, got %q (use --registry %s)", pos[0], pos[0])
+	}
+	switch *from {
+	case "", "docker", "containers":
+	default:
+		return usageError(stderr, importUsage, "--from %q: want docker or containers", *from)
 	}
 	want := map[string]bool{}
 	for _, r := range regs {
@@ -100,88 +169,184 @@ func runImport(ctx context.Context, e *env, args []string, stdin io.Reader, stdo
 		}
 		want[h.Key()] = false
 	}
-	path := e.dockerConfigFile()
-	o, mode, err := readObjectFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(stdout, "Nothing to import: %s does not exist\n", path)
-		return 0
-	}
-	if err != nil {
-		return fail(stderr, "import", err)
-	}
-	auths := o.child("auths")
-	if auths == nil {
-		if len(want) > 0 {
-			return fail(stderr, "import", fmt.Errorf("%s has no auths: nothing stored in plain text for %s", path, strings.Join(regs, ", ")))
-		}
-		fmt.Fprintf(stdout, "Nothing to import: %s holds no plaintext credentials\n", path)
-		return 0
-	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout(opTimeout))
 	defer cancel()
-	w, err := e.wireCommand(ctx)
-	if err != nil {
-		return fail(stderr, "import", err)
-	}
-	moved, failed := 0, 0
-	for _, m := range append([]jsonMember(nil), auths.members...) {
-		h, herr := credentials.ParseHost(m.key)
-		if len(want) > 0 {
-			if herr != nil {
-				continue
-			}
-			if _, ok := want[h.Key()]; !ok {
-				continue
-			}
-			want[h.Key()] = true
-		}
-		var a plainAuth
-		if json.Unmarshal(m.value, &a) != nil || !a.hasSecret() {
+	var w *wiring
+	moved := map[string]movedCred{}       // h.Key() → what was stored
+	var dockerMoved, podmanMoved []string // registries clients must be pointed at mint for
+	var existing, missing []string
+	containersHelpers := map[string]bool{} // credHelpers naming mint in some auth file
+	failed := 0
+	for _, src := range e.importSources(*from) {
+		o, mode, err := readObjectFile(src.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, src.path)
 			continue
 		}
-		c, err := a.credential(m.key)
-		if err == nil && herr != nil {
-			err = herr
-		}
-		if err == nil {
-			err = w.helper.Store(ctx, c)
-		}
+		existing = append(existing, src.path)
 		if err != nil {
 			failed++
-			fmt.Fprintf(stderr, "docker-credential-mint import: %s: left in %s: %s\n", m.key, path, oneLine(err.Error()))
+			fmt.Fprintf(stderr, "docker-credential-mint import: %s\n", oneLine(err.Error()))
 			continue
 		}
-		entry := auths.child(m.key)
-		for _, k := range secretKeys {
-			entry.remove(k)
+		if src.containers {
+			if ch := o.child("credHelpers"); ch != nil {
+				for _, m := range ch.members {
+					if v, _ := ch.getString(m.key); v == helperName {
+						containersHelpers[m.key] = true
+					}
+				}
+			}
 		}
-		auths.setChild(m.key, entry)
-		moved++
-		who := c.Username
-		if who == credentials.TokenUsername {
-			who = "an identity token"
+		auths := o.child("auths")
+		if auths == nil {
+			continue
 		}
-		fmt.Fprintf(stdout, "moved %s (%s) into the %s keychain\n", m.key, who, w.keychain)
+		changed := false
+		for _, m := range append([]jsonMember(nil), auths.members...) {
+			h, herr := credentials.ParseHost(m.key)
+			requested := false
+			if len(want) > 0 {
+				if herr != nil {
+					continue
+				}
+				if _, ok := want[h.Key()]; !ok {
+					continue
+				}
+				want[h.Key()], requested = true, true
+			}
+			var a plainAuth
+			if json.Unmarshal(m.value, &a) != nil || !a.hasSecret() {
+				continue
+			}
+			if src.containers && herr == nil && h.Path != "" {
+				// containers/image never asks a helper for a namespace
+				// ("we don't support namespaced credentials in helpers").
+				msg := fmt.Sprintf("%s: kept in %s: podman, skopeo and buildah ask a credential helper only for a whole registry, so a namespaced credential must stay in the auth file", m.key, src.path)
+				if requested {
+					failed++
+					fmt.Fprintf(stderr, "docker-credential-mint import: %s\n", msg)
+				} else {
+					fmt.Fprintln(stdout, msg)
+				}
+				continue
+			}
+			serverURL := m.key
+			if src.containers && herr == nil {
+				serverURL = serverURLFor(h)
+			}
+			c, err := a.credential(serverURL)
+			if err == nil && herr != nil {
+				err = herr
+			}
+			if err == nil && w == nil {
+				if w, err = e.wireCommand(ctx); err != nil {
+					return fail(stderr, "import", err)
+				}
+			}
+			// The keychain's credential is never replaced by a different
+			// plaintext one: that may be stale, and the user decides.
+			held := ""
+			if err == nil {
+				if prev, ok := moved[h.Key()]; ok {
+					held = "the same credential as in " + prev.from
+					if prev.c.Username != c.Username || prev.c.Secret != c.Secret {
+						err = fmt.Errorf("a different credential for %s was just moved from %s; remove one of the two by hand", h.Key(), prev.from)
+					}
+				} else if old, gerr := w.roots.Get(ctx, h.Key()); gerr == nil {
+					held = "the " + w.keychain + " keychain held it already"
+					if old.Username != c.Username || old.Secret != c.Secret {
+						err = fmt.Errorf("the %s keychain already holds a different credential for %s (%s); to replace it with this one, run \"docker-credential-mint logout %s\" and import again", w.keychain, h.Key(), old.Username, h.Key())
+					}
+				} else if !errors.Is(gerr, store.ErrNotFound) {
+					err = gerr
+				}
+			}
+			if err == nil && held == "" {
+				err = w.helper.Store(ctx, c)
+			}
+			if err != nil {
+				failed++
+				fmt.Fprintf(stderr, "docker-credential-mint import: %s: left in %s: %s\n", m.key, src.path, oneLine(err.Error()))
+				continue
+			}
+			if _, ok := moved[h.Key()]; !ok {
+				moved[h.Key()] = movedCred{c: c, from: src.path}
+			}
+			entry := auths.child(m.key)
+			for _, k := range secretKeys {
+				entry.remove(k)
+			}
+			if src.containers && len(entry.members) == 0 {
+				auths.remove(m.key)
+			} else {
+				auths.setChild(m.key, entry)
+			}
+			if src.containers {
+				podmanMoved = append(podmanMoved, h.Registry())
+			} else {
+				dockerMoved = append(dockerMoved, h.Registry())
+			}
+			changed = true
+			who := c.Username
+			if who == credentials.TokenUsername {
+				who = "an identity token"
+			}
+			if held != "" {
+				fmt.Fprintf(stdout, "moved %s (%s) from %s: %s\n", m.key, who, src.path, held)
+			} else {
+				fmt.Fprintf(stdout, "moved %s (%s) from %s into the %s keychain\n", m.key, who, src.path, w.keychain)
+			}
+		}
+		if changed {
+			o.setChild("auths", auths)
+			if err := writeFileAtomic(src.path, o.bytes(), mode); err != nil {
+				return fail(stderr, "import", fmt.Errorf("the credentials are in the keychain, but %s could not be rewritten and still holds them: %w", src.path, err))
+			}
+			if !src.containers {
+				if cs, _ := o.getString("credsStore"); cs == helperName {
+					dockerMoved = nil
+				}
+			}
+		}
 	}
 	for r, seen := range want {
 		if !seen {
 			failed++
-			fmt.Fprintf(stderr, "docker-credential-mint import: %s: no entry in the auths of %s\n", r, path)
+			fmt.Fprintf(stderr, "docker-credential-mint import: %s: no entry in the auths of %s\n", r, strings.Join(existing, " or "))
 		}
 	}
-	if moved > 0 {
-		o.setChild("auths", auths)
-		if err := writeFileAtomic(path, o.bytes(), mode); err != nil {
-			return fail(stderr, "import", fmt.Errorf("the credentials are in the keychain, but %s could not be rewritten and still holds them: %w", path, err))
+	if len(dockerMoved) > 0 {
+		fmt.Fprintln(stdout, `Docker reads them only through mint: run "docker-credential-mint configure" to set credsStore`)
+	}
+	var configure []string
+	for _, r := range uniqueSorted(podmanMoved) {
+		if !containersHelpers[r] {
+			configure = append(configure, "--registry "+r)
 		}
-		if cs, _ := o.getString("credsStore"); cs != helperName {
-			fmt.Fprintln(stdout, `Docker reads them only through mint: run "docker-credential-mint configure" to set credsStore`)
+	}
+	if len(configure) > 0 {
+		fmt.Fprintf(stdout, "podman and skopeo read them only through mint: run \"docker-credential-mint configure --containers %s\"\n", strings.Join(configure, " "))
+	}
+	if len(moved) == 0 && failed == 0 {
+		switch {
+		case len(missing) == 1:
+			fmt.Fprintf(stdout, "Nothing to import: %s does not exist\n", missing[0])
+		case len(existing) == 0:
+			fmt.Fprintf(stdout, "Nothing to import: none of %s exists\n", strings.Join(missing, ", "))
+		default:
+			fmt.Fprintf(stdout, "Nothing to import: %s holds no plaintext credentials\n", strings.Join(existing, ", "))
 		}
-	} else if failed == 0 {
-		fmt.Fprintf(stdout, "Nothing to import: %s holds no plaintext credentials\n", path)
 	}
 	if failed > 0 {
 		return 1
 	}
 	return 0
+}
+
+// uniqueSorted returns s sorted, without repeats.
+func uniqueSorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return slices.Compact(out)
 }
