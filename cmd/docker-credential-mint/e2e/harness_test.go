@@ -244,33 +244,59 @@ func (e *env) fail(stdin, name string, args ...string) string {
 // helper runs the credential helper itself (stdout and stderr apart).
 func (e *env) helper(action, stdin string) result {
 	e.t.Helper()
+	return e.helpers(1, action, stdin)[0]
+}
+
+// helpers runs n helper processes at once, each with action and stdin, and
+// returns their results when all have ended. Every result gets the checks of
+// helper: stderr silent on success, no password in stdout (except get's) or
+// stderr.
+func (e *env) helpers(n int, action, stdin string) []result {
+	e.t.Helper()
 	bin := needHelper(e.t)
-	ctx, cancel := context.WithTimeout(context.Background(), helperTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), helperTimeout*time.Duration(1+n/10))
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, action)
-	cmd.Env = e.environ()
-	cmd.Dir = e.root
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{cmd: helperName + " " + action + " <<< " + redact(strings.TrimSpace(stdin)), out: stdout.String(), stderr: stderr.String(), code: -1, err: err}
-	if cmd.ProcessState != nil {
-		r.code = cmd.ProcessState.ExitCode()
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]bytes.Buffer, n)
+	errs := make([]bytes.Buffer, n)
+	for i := range cmds {
+		cmd := exec.CommandContext(ctx, bin, action)
+		cmd.Env = e.environ()
+		cmd.Dir = e.root
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Stdout, cmd.Stderr = &outs[i], &errs[i]
+		cmds[i] = cmd
 	}
-	// The helper's stderr goes straight to the user's terminal: silent unless
-	// the user must act (DESIGN §2), so silent on success and on "not found".
-	if (r.code == 0 || strings.TrimSpace(r.out) == "credentials not found in native keychain") && r.stderr != "" {
-		e.t.Errorf("%s: stderr not silent: %q", r.cmd, redact(r.stderr))
+	started := make([]error, n)
+	for i, cmd := range cmds {
+		started[i] = cmd.Start()
 	}
-	if action != "get" {
-		if p, ok := containsSecret(r.out + r.stderr); ok {
-			e.t.Errorf("output of %q shows the password %s", r.cmd, p)
+	rs := make([]result, n)
+	for i, cmd := range cmds {
+		err := started[i]
+		if err == nil {
+			err = cmd.Wait()
 		}
-	} else if p, ok := containsSecret(r.stderr); ok {
-		e.t.Errorf("stderr of %q shows the password %s", r.cmd, p)
+		r := result{cmd: helperName + " " + action + " <<< " + redact(strings.TrimSpace(stdin)), out: outs[i].String(), stderr: errs[i].String(), code: -1, err: err}
+		if cmd.ProcessState != nil {
+			r.code = cmd.ProcessState.ExitCode()
+		}
+		// The helper's stderr goes straight to the user's terminal: silent
+		// unless the user must act (DESIGN §2), so silent on success and on
+		// "not found".
+		if (r.code == 0 || strings.TrimSpace(r.out) == "credentials not found in native keychain") && r.stderr != "" {
+			e.t.Errorf("%s: stderr not silent: %q", r.cmd, redact(r.stderr))
+		}
+		if action != "get" {
+			if p, ok := containsSecret(r.out + r.stderr); ok {
+				e.t.Errorf("output of %q shows the password %s", r.cmd, p)
+			}
+		} else if p, ok := containsSecret(r.stderr); ok {
+			e.t.Errorf("stderr of %q shows the password %s", r.cmd, p)
+		}
+		rs[i] = r
 	}
-	return r
+	return rs
 }
 
 // cred is the helper's wire format.

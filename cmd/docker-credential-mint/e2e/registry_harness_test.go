@@ -29,6 +29,9 @@ type registry struct {
 	dir   string
 	users map[string]string
 	proc  *proc
+	// tokenLog is the token server's log (startTokenRegistry only): one
+	// logfmt line per step of each request, with its method, URI and id.
+	tokenLog string
 }
 
 // startRegistry starts a registry with htpasswd (bcrypt) auth for users
@@ -86,13 +89,15 @@ func startTokenRegistry(t *testing.T, users map[string]string) *registry {
 			t.Logf("token-server log:\n%s", ts.logTail(12))
 		}
 	})
-	return runRegistry(t, dir, users, 401, fmt.Sprintf(`
+	r := runRegistry(t, dir, users, 401, fmt.Sprintf(`
   token:
     realm: %s
     service: mint-e2e-registry
     issuer: mint-e2e-issuer
     rootcertbundle: %s
 `, realm, cert))
+	r.tokenLog = ts.log
+	return r
 }
 
 // writeHtpasswd writes an htpasswd file with bcrypt hashes (the only kind the

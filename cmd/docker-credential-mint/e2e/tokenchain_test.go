@@ -6,13 +6,10 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -284,38 +281,14 @@ func TestTokenChain_ParallelGetsRefreshOnce(t *testing.T) {
 	before := c.oidcStats(t)
 
 	const n = 50
-	bin := needHelper(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*helperTimeout)
-	defer cancel()
-	cmds := make([]*exec.Cmd, n)
-	outs := make([]*bytes.Buffer, n)
-	errs := make([]*bytes.Buffer, n)
-	for i := range cmds {
-		cmd := exec.CommandContext(ctx, bin, "get")
-		cmd.Env = e.environ()
-		cmd.Dir = e.root
-		cmd.Stdin = strings.NewReader(c.reg.host)
-		outs[i], errs[i] = &bytes.Buffer{}, &bytes.Buffer{}
-		cmd.Stdout, cmd.Stderr = outs[i], errs[i]
-		cmds[i] = cmd
-	}
-	for i, cmd := range cmds {
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start get %d: %v", i, err)
-		}
-	}
 	tokens := map[string]int{}
-	for i, cmd := range cmds {
-		err := cmd.Wait()
-		if p, ok := containsSecret(errs[i].String()); ok {
-			t.Errorf("get %d: stderr shows the secret %s", i, p)
-		}
-		if strings.Contains(outs[i].String(), c.clientSecret) {
+	for i, r := range e.helpers(n, "get", c.reg.host) {
+		if strings.Contains(r.out, c.clientSecret) {
 			t.Errorf("get %d prints the client secret", i)
 		}
 		var got cred
-		if err != nil || json.Unmarshal(outs[i].Bytes(), &got) != nil || got.Username != chainUsername {
-			t.Errorf("get %d: %v\n%s%s", i, err, redact(outs[i].String()), redact(errs[i].String()))
+		if r.code != 0 || json.Unmarshal([]byte(r.out), &got) != nil || got.Username != chainUsername {
+			t.Errorf("get %d:\n%s", i, r)
 			continue
 		}
 		tokens[got.Secret]++
