@@ -20,6 +20,7 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/internal/providertest"
 	"github.com/docker-credential-mint/mint/store"
 )
 
@@ -207,38 +208,17 @@ func TestProvider_Token_tls(t *testing.T) {
 }
 
 func TestProvider_Token_realmRedirectRefused(t *testing.T) {
-	var other atomic.Int32
-	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		other.Add(1)
-		io.WriteString(w, `{"refresh_token":"stolen"}`)
-	}))
-	defer evil.Close()
+	other := providertest.NewCrossHost(t, `{"refresh_token":"stolen"}`)
 	f := &fakeRegistry{getRT: true}
 	h := startRegistry(t, f)
 	// The realm is a path on the registry that redirects to another host.
 	f.realm = f.srv.URL + "/redirect"
 	mux := http.NewServeMux()
 	mux.Handle("/", f)
-	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)+"/token/", http.StatusFound)
-	})
+	mux.Handle("/redirect", other.Redirect("/token/"))
 	f.srv.Config.Handler = mux
 	_, err := newProvider(credentials.Registry{}, Options{}).Token(context.Background(), h, alice)
-	if err == nil || !strings.Contains(err.Error(), "redirect to another host refused") {
-		t.Errorf("Token error = %v, want a refused redirect", err)
-	}
-	if other.Load() != 0 {
-		t.Errorf("the other host got %d requests", other.Load())
-	}
-}
-
-// dialTo connects every request to addr, so a test can use a non-loopback name.
-func dialTo(addr string) http.RoundTripper {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}
-	return tr
+	other.Check(t, err, alice.Secret)
 }
 
 func TestProvider_Token_plainHTTPNonLoopback(t *testing.T) {
@@ -247,7 +227,7 @@ func TestProvider_Token_plainHTTPNonLoopback(t *testing.T) {
 	_, port, _ := net.SplitHostPort(f.srv.Listener.Addr().String())
 	f.realm = "http://auth.example.com:" + port + "/token/"
 	h := credentials.Host{Name: "registry.example.com", Port: port}
-	tr := dialTo(f.srv.Listener.Addr().String())
+	tr := providertest.DialTo(f.srv.Listener.Addr().String())
 
 	if _, err := newProvider(credentials.Registry{}, Options{Transport: tr}).Token(context.Background(), h, alice); err == nil {
 		t.Error("plain http to a non-loopback registry was used without insecure")
@@ -262,23 +242,13 @@ func TestProvider_Token_plainHTTPNonLoopback(t *testing.T) {
 }
 
 func TestProvider_Token_deadline(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	h, _ := credentials.ParseHost(srv.URL)
-	start := time.Now()
-	_, err := newProvider(credentials.Registry{Timeout: 200 * time.Millisecond}, Options{}).Token(context.Background(), h, alice)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Token error = %v, want a deadline", err)
-	}
-	if d := time.Since(start); d > 10*time.Second { // generous: the timeout is 200ms
-		t.Errorf("hung registry held Token for %v", d)
+	err := providertest.Deadline(t, func(url string, timeout time.Duration) error {
+		h, _ := credentials.ParseHost(url)
+		_, err := newProvider(credentials.Registry{Timeout: timeout}, Options{}).Token(context.Background(), h, alice)
+		return err
+	})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.HasPrefix(err.Error(), "registry: 127.0.0.1:") {
+		t.Errorf("Token error = %v, want a deadline naming the registry", err)
 	}
 }
 
