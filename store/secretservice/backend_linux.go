@@ -32,8 +32,9 @@ type Backend struct {
 
 	mu   sync.Mutex // guards the fields below
 	conn *dbus.Conn
-	coll dbus.ObjectPath // the collection, resolved once per connection
-	sess *session        // opened once per connection
+	addr string          // the address conn was dialled at
+	coll dbus.ObjectPath // the collection when its alias path does not work ("" until then)
+	sess *session        // opened at most once per connection
 }
 
 var _ store.Backend = (*Backend)(nil)
@@ -57,37 +58,64 @@ func (b *Backend) Close() error {
 	return err
 }
 
-// Get implements store.Backend. It asks the Secret Service for one secret.
+// Get implements store.Backend. It takes two round trips on an open
+// connection: the search (with the lock check and the session's opening),
+// then the attributes and secrets of what it found, all at once.
 func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	c, err := b.ready(ctx, "get")
+	q := b.keyQuery(key)
+	c, paths, err := b.start(ctx, "get", q, true)
 	if err != nil {
 		return store.Entry{}, err
 	}
-	items, err := c.find(ctx, b.keyQuery(key))
+	if len(paths) == 0 {
+		return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
+	}
+	secretsCall := c.sendGetSecrets(ctx, paths)
+	items, err := c.items(ctx, paths, q)
 	if err != nil {
 		return store.Entry{}, b.fail("get", err)
 	}
+	secrets, err := c.secrets(secretsCall)
+	if isDBusError(err, errUnknownMethod) {
+		secrets, err = nil, nil // no GetSecrets: ask the item below
+	} else if err != nil {
+		return store.Entry{}, b.fail("get", err)
+	}
+	// The newest item of key whose secret could be read: an item deleted
+	// between the search and now is passed over.
 	var w *item
-	for i := range items {
-		if items[i].key == key && (w == nil || w.less(&items[i])) {
-			w = &items[i]
+	var sec secret
+	for {
+		w = nil
+		for _, it := range items {
+			if it.key == key && (w == nil || w.less(&it)) {
+				w = &it
+			}
 		}
+		if w == nil {
+			return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
+		}
+		var ok bool
+		if secrets != nil {
+			sec, ok = secrets[w.path]
+		} else if sec, err = c.getSecret(ctx, w.path); err == nil {
+			ok = true
+		} else if !isDBusError(err, gone...) {
+			return store.Entry{}, b.fail("get", err)
+		}
+		if ok {
+			break
+		}
+		delete(items, w.path)
 	}
-	if w == nil {
-		return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
-	}
-	secret, err := c.getSecret(ctx, w.path)
-	if isDBusError(err, errNoSuchObject, errUnknownObject, errUnknownMethod) {
-		// Deleted between the search and now.
-		return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
-	}
+	plain, err := c.open(sec)
 	if err != nil {
 		return store.Entry{}, b.fail("get", err)
 	}
 	e := w.entry
-	e.Secret = string(secret)
+	e.Secret = string(plain)
 	return e, nil
 }
 
@@ -99,12 +127,12 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	c, err := b.ready(ctx, "put")
+	q := b.keyQuery(key)
+	c, paths, err := b.start(ctx, "put", q, true)
 	if err != nil {
 		return err
 	}
-	q := b.keyQuery(key)
-	before, err := c.find(ctx, q)
+	before, err := c.items(ctx, paths, q)
 	if err != nil {
 		return b.fail("put", err)
 	}
@@ -119,25 +147,30 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	if err := c.createItem(ctx, label(e), b.attributes(key, e, mtime), []byte(e.Secret)); err != nil {
 		return b.fail("put", err)
 	}
-	after, err := c.find(ctx, q)
+	if paths, err = c.search(ctx, q); err != nil {
+		return b.fail("put", err)
+	}
+	after, err := c.items(ctx, paths, q)
 	if err != nil {
 		return b.fail("put", err)
 	}
 	// Keep the newest item and remove the rest. Every writer applies the same
 	// rule to what it sees, so concurrent Puts never remove the last one.
 	var w *item
-	for i := range after {
-		if w == nil || w.less(&after[i]) {
-			w = &after[i]
-		}
-	}
 	for _, it := range after {
-		if it.path != w.path {
-			// Best effort: a left-over item loses to the newest one on every
-			// read, and the next Put or Delete removes it.
-			_ = c.deleteItem(ctx, it.path)
+		if w == nil || w.less(&it) {
+			w = &it
 		}
 	}
+	var old []dbus.ObjectPath
+	for p := range after {
+		if p != w.path {
+			old = append(old, p)
+		}
+	}
+	// Best effort: a left-over item loses to the newest one on every read,
+	// and the next Put or Delete removes it.
+	_, _ = c.deleteItems(ctx, old)
 	return nil
 }
 
@@ -145,27 +178,24 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 func (b *Backend) Delete(ctx context.Context, key string) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	c, err := b.ready(ctx, "delete")
+	q := b.keyQuery(key)
+	c, paths, err := b.start(ctx, "delete", q, false)
 	if err != nil {
 		return err
 	}
-	items, err := c.find(ctx, b.keyQuery(key))
+	items, err := c.items(ctx, paths, q)
 	if err != nil {
 		return b.fail("delete", err)
 	}
-	n := 0
-	for _, it := range items {
-		if it.key != key {
-			continue
+	var ours []dbus.ObjectPath
+	for p, it := range items {
+		if it.key == key {
+			ours = append(ours, p)
 		}
-		err := c.deleteItem(ctx, it.path)
-		if isDBusError(err, errNoSuchObject, errUnknownObject, errUnknownMethod) {
-			continue // removed concurrently
-		}
-		if err != nil {
-			return b.fail("delete", err)
-		}
-		n++
+	}
+	n, err := c.deleteItems(ctx, ours)
+	if err != nil {
+		return b.fail("delete", err)
 	}
 	if n == 0 {
 		return fmt.Errorf("secretservice: delete: %w", store.ErrNotFound)
@@ -178,18 +208,18 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	c, err := b.ready(ctx, "list")
+	q := map[string]string{attrService: Service, attrNamespace: b.ns}
+	c, paths, err := b.start(ctx, "list", q, false)
 	if err != nil {
 		return nil, err
 	}
-	items, err := c.find(ctx, map[string]string{attrService: Service, attrNamespace: b.ns})
+	items, err := c.items(ctx, paths, q)
 	if err != nil {
 		return nil, b.fail("list", err)
 	}
-	newest := make(map[string]*item, len(items))
-	for i := range items {
-		it := &items[i]
-		if w, ok := newest[it.key]; !ok || w.less(it) {
+	newest := make(map[string]item, len(items))
+	for _, it := range items {
+		if w, ok := newest[it.key]; !ok || w.less(&it) {
 			newest[it.key] = it
 		}
 	}

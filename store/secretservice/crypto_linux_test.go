@@ -69,23 +69,61 @@ func TestEncrypt_roundTrip(t *testing.T) {
 	}
 }
 
-// TestBackend_plainSession: services without the encrypted algorithm still work.
-func TestBackend_plainSession(t *testing.T) {
+// TestBackend_sessions: on a unix socket the session is plain; the
+// encrypted algorithm, which a bus across a network gets first, works
+// against gnome-keyring both ways (and with libsecret's secret-tool); a
+// service without plain gets the encrypted one.
+func TestBackend_sessions(t *testing.T) {
 	env := sstest.Start(t, sstest.Options{})
-	saved := sessionAlgorithms
-	sessionAlgorithms = []string{"plain"}
-	defer func() { sessionAlgorithms = saved }()
-	b := New("plain", Options{Address: env.Address})
-	defer b.Close()
 	ctx := context.Background()
 	secret := "bin\x00\xff" + strings.Repeat("x", 1000)
-	if err := b.Put(ctx, "p.example", store.Entry{ServerURL: "p.example", Username: "u", Secret: secret}); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		algs  []string
+		plain bool
+	}{
+		{"default", nil, true},
+		{"dh", []string{algDH}, false},
+		{"no plain", []string{"nonexistent-algorithm", algDH}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.algs != nil {
+				saved := sessionAlgorithms
+				sessionAlgorithms = func(string) []string { return tc.algs }
+				defer func() { sessionAlgorithms = saved }()
+			}
+			b := New(tc.name, Options{Address: env.Address})
+			defer b.Close()
+			if err := b.Put(ctx, "p.example", store.Entry{ServerURL: "p.example", Username: "u", Secret: secret}); err != nil {
+				t.Fatal(err)
+			}
+			if b.sess == nil || (b.sess.key == nil) != tc.plain {
+				t.Fatalf("session key = %v, want plain %v", b.sess != nil && b.sess.key != nil, tc.plain)
+			}
+			if e, err := b.Get(ctx, "p.example"); err != nil || e.Secret != secret {
+				t.Errorf("Get = %d bytes, %v", len(e.Secret), err)
+			}
+			// A fresh connection reads it (Get opens its own session).
+			fresh := New(tc.name, Options{Address: env.Address})
+			defer fresh.Close()
+			if e, err := fresh.Get(ctx, "p.example"); err != nil || e.Secret != secret {
+				t.Errorf("fresh Get = %d bytes, %v", len(e.Secret), err)
+			}
+		})
 	}
-	if b.sess == nil || b.sess.key != nil {
-		t.Fatalf("session = %+v, want plain", b.sess)
-	}
-	if e, err := b.Get(ctx, "p.example"); err != nil || e.Secret != secret {
-		t.Errorf("Get = %d bytes, %v", len(e.Secret), err)
+}
+
+func TestSessionAlgorithms(t *testing.T) {
+	for addr, first := range map[string]string{
+		"unix:path=/run/user/1000/bus":                   "plain",
+		"unix:abstract=/tmp/dbus-x,guid=0123":            "plain",
+		"unix:tmpdir=/tmp;unix:path=/x":                  "plain",
+		"tcp:host=10.0.0.1,port=4000":                    algDH,
+		"unix:path=/run/user/1000/bus;tcp:host=h,port=1": algDH,
+		"nonce-tcp:host=localhost,port=1":                algDH,
+	} {
+		if got := sessionAlgorithms(addr); got[0] != first || len(got) != 2 {
+			t.Errorf("sessionAlgorithms(%q) = %v, want %s first", addr, got, first)
+		}
 	}
 }

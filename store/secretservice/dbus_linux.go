@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -21,9 +20,13 @@ import (
 )
 
 const (
-	busName           = "org.freedesktop.secrets"
-	servicePath       = dbus.ObjectPath("/org/freedesktop/secrets")
-	loginCollection   = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	busName         = "org.freedesktop.secrets"
+	servicePath     = dbus.ObjectPath("/org/freedesktop/secrets")
+	loginCollection = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	// defaultAlias is the default collection under its alias path, which
+	// the specification gives every alias: calls on it need no ReadAlias
+	// round trip first.
+	defaultAlias      = dbus.ObjectPath("/org/freedesktop/secrets/aliases/default")
 	ifaceService      = "org.freedesktop.Secret.Service"
 	ifaceCollection   = "org.freedesktop.Secret.Collection"
 	ifaceItem         = "org.freedesktop.Secret.Item"
@@ -42,6 +45,15 @@ const (
 	noPrompt          = dbus.ObjectPath("/")
 )
 
+// gone are the errors of a call on an object that does not exist (any more).
+var gone = []string{errNoSuchObject, errUnknownObject, errUnknownMethod}
+
+// maxInFlight caps the calls one operation has waiting for a reply at
+// once. dbus-daemon refuses a connection more than max_replies_per_connection
+// of them (128 unless the bus configuration raises it, as the stock
+// session.conf does); 32 already keeps the service busy.
+const maxInFlight = 32
+
 // secret is the Secret struct of the specification, (oayays).
 type secret struct {
 	Session     dbus.ObjectPath
@@ -56,12 +68,15 @@ type session struct {
 	key  []byte
 }
 
-// client is what one operation uses: a connection, the collection and a
-// lazily opened session.
+// client is what one operation uses: a connection, the collection (its
+// alias path until the alias is found not to work) and the session, if
+// open.
 type client struct {
 	b    *Backend
 	conn *dbus.Conn
+	addr string
 	coll dbus.ObjectPath
+	sess *session
 }
 
 // address is the bus to connect to, or "" when there is none.
@@ -105,100 +120,109 @@ func (b *Backend) connectLocked(ctx context.Context) (*dbus.Conn, error) {
 		}
 		return nil, fmt.Errorf("%w: cannot connect to the D-Bus session bus: %v", store.ErrUnavailable, oneLine(err.Error()))
 	}
-	b.conn = conn
+	b.conn, b.addr = conn, addr
 	return conn, nil
 }
 
-// dial connects and authenticates to addr. godbus has no deadline for the
-// authentication handshake, so it runs aside and the connection is closed
-// under it when ctx ends (a stopped bus daemon accepts but never answers).
-func dial(ctx context.Context, addr string) (*dbus.Conn, error) {
-	type result struct {
-		conn *dbus.Conn
-		err  error
-	}
-	var (
-		mu        sync.Mutex
-		pending   *dbus.Conn
-		abandoned bool
-	)
-	done := make(chan result, 1)
-	go func() {
-		conn, err := dbus.Dial(addr)
-		if err != nil {
-			done <- result{nil, err}
-			return
-		}
-		mu.Lock()
-		if abandoned {
-			mu.Unlock()
-			_ = conn.Close()
-			return
-		}
-		pending = conn
-		mu.Unlock()
-		if err = conn.Auth(nil); err == nil {
-			err = conn.Hello()
-		}
-		if err != nil {
-			_ = conn.Close()
-			done <- result{nil, err}
-			return
-		}
-		done <- result{conn, nil}
-	}()
-	select {
-	case r := <-done:
-		return r.conn, r.err
-	case <-ctx.Done():
-		mu.Lock()
-		abandoned = true
-		if pending != nil {
-			_ = pending.Close()
-		}
-		mu.Unlock()
-		go func() {
-			if r := <-done; r.conn != nil {
-				_ = r.conn.Close()
-			}
-		}()
-		return nil, ctx.Err()
-	}
-}
-
-// ready connects, finds the collection and makes sure it is unlocked (or
-// fails with store.ErrUnavailable, unless AllowPrompt lets the user unlock it).
-func (b *Backend) ready(ctx context.Context, op string) (*client, error) {
+// client returns a client on the Backend's connection.
+func (b *Backend) client(ctx context.Context, op string) (*client, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	conn, err := b.connectLocked(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("secretservice: %s: %w", op, err)
 	}
-	c := &client{b: b, conn: conn, coll: b.coll}
+	c := &client{b: b, conn: conn, addr: b.addr, coll: b.coll, sess: b.sess}
 	if c.coll == "" {
-		if c.coll, err = c.defaultCollection(ctx); err != nil {
-			return nil, b.fail(op, err)
-		}
-		b.coll = c.coll
-	}
-	var locked bool
-	if err := c.property(ctx, c.coll, ifaceCollection, "Locked", &locked); err != nil {
-		if isDBusError(err, errNoSuchObject, errUnknownObject, errUnknownMethod) {
-			b.coll = "" // the collection went away: look again next time
-			err = fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
-		}
-		return nil, b.fail(op, err)
-	}
-	if locked {
-		if !b.opts.AllowPrompt {
-			return nil, fmt.Errorf("secretservice: %s: %w: %s", op, store.ErrUnavailable, msgLocked)
-		}
-		if err := c.unlock(ctx); err != nil {
-			return nil, b.fail(op, err)
-		}
+		c.coll = defaultAlias
 	}
 	return c, nil
+}
+
+// start is the first round trip of every operation. It connects and, at
+// once, searches the default collection for query, reads whether the
+// collection is locked and, when wantSession is set and none is open yet,
+// opens the session. A locked collection fails with store.ErrUnavailable,
+// unless AllowPrompt lets the user unlock it.
+func (b *Backend) start(ctx context.Context, op string, query map[string]string, wantSession bool) (*client, []dbus.ObjectPath, error) {
+	c, err := b.client(ctx, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	var opening *openingSession
+	if wantSession && c.sess == nil {
+		if opening, err = c.sendOpenSession(ctx, sessionAlgorithms(c.addr)[0]); err != nil {
+			return nil, nil, b.fail(op, err)
+		}
+	}
+	paths, err := c.searchUnlocked(ctx, query)
+	if err != nil {
+		return nil, nil, b.fail(op, err)
+	}
+	if wantSession {
+		if _, err := c.session(ctx, opening); err != nil {
+			return nil, nil, b.fail(op, err)
+		}
+	}
+	return c, paths, nil
+}
+
+// searchUnlocked searches the collection for query and, in the same round
+// trip, checks that the collection is unlocked (see start).
+func (c *client) searchUnlocked(ctx context.Context, query map[string]string) ([]dbus.ObjectPath, error) {
+	coll := c.conn.Object(busName, c.coll)
+	lockedCall := coll.GoWithContext(ctx, ifaceProperties+".Get", 0, nil, ifaceCollection, "Locked")
+	searchCall := coll.GoWithContext(ctx, ifaceCollection+".SearchItems", 0, nil, query)
+	var locked dbus.Variant
+	lockedErr := (<-lockedCall.Done).Store(&locked)
+	var paths []dbus.ObjectPath
+	searchErr := (<-searchCall.Done).Store(&paths)
+	if isDBusError(lockedErr, gone...) {
+		if c.coll != defaultAlias {
+			c.b.setCollection(c.conn, "") // the collection went away: look again next time
+			return nil, fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
+		}
+		// No default alias, or a service that does not serve alias paths:
+		// find the collection the long way, once per connection.
+		p, err := c.defaultCollection(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.coll = p
+		c.b.setCollection(c.conn, p)
+		return c.searchUnlocked(ctx, query)
+	}
+	if lockedErr != nil {
+		return nil, lockedErr
+	}
+	if isLocked, ok := locked.Value().(bool); !ok {
+		return nil, fmt.Errorf("unexpected Locked property %s", locked.Signature())
+	} else if isLocked {
+		if !c.b.opts.AllowPrompt {
+			return nil, fmt.Errorf("%w: %s", store.ErrUnavailable, msgLocked)
+		}
+		if err := c.unlock(ctx); err != nil {
+			return nil, err
+		}
+		paths, searchErr = nil, c.conn.Object(busName, c.coll).CallWithContext(ctx, ifaceCollection+".SearchItems", 0, query).Store(&paths)
+	}
+	return paths, searchErr
+}
+
+// setCollection remembers the collection of conn's operations.
+func (b *Backend) setCollection(conn *dbus.Conn, p dbus.ObjectPath) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn == conn {
+		b.coll = p
+	}
+}
+
+// search searches the collection for query.
+func (c *client) search(ctx context.Context, query map[string]string) ([]dbus.ObjectPath, error) {
+	var paths []dbus.ObjectPath
+	err := c.conn.Object(busName, c.coll).CallWithContext(ctx, ifaceCollection+".SearchItems", 0, query).Store(&paths)
+	return paths, err
 }
 
 // defaultCollection resolves the "default" alias, falling back to "login".
@@ -211,25 +235,24 @@ func (c *client) defaultCollection(ctx context.Context) (dbus.ObjectPath, error)
 	if p != noPrompt && p != "" {
 		return p, nil
 	}
-	var label string
-	if err := c.property(ctx, loginCollection, ifaceCollection, "Label", &label); err == nil {
+	var label dbus.Variant
+	err = c.conn.Object(busName, loginCollection).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceCollection, "Label").Store(&label)
+	if err == nil {
 		return loginCollection, nil
 	}
 	return "", fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
 }
 
-// property reads one D-Bus property into v.
-func (c *client) property(ctx context.Context, path dbus.ObjectPath, iface, name string, v any) error {
-	var variant dbus.Variant
-	err := c.conn.Object(busName, path).CallWithContext(ctx, ifaceProperties+".Get", 0, iface, name).Store(&variant)
-	if err != nil {
-		return err
-	}
-	return variant.Store(v)
-}
-
 // unlock asks the service to unlock the collection, showing its prompt.
 func (c *client) unlock(ctx context.Context) error {
+	if c.coll == defaultAlias {
+		// Unlock reports the collections it unlocked by their own paths.
+		p, err := c.defaultCollection(ctx)
+		if err != nil {
+			return err
+		}
+		c.coll = p
+	}
 	var unlocked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
 	err := c.conn.Object(busName, servicePath).CallWithContext(ctx, ifaceService+".Unlock", 0, []dbus.ObjectPath{c.coll}).Store(&unlocked, &prompt)
@@ -293,36 +316,46 @@ func (c *client) prompt(ctx context.Context, p dbus.ObjectPath) (dismissed bool,
 // on their result.
 const timeoutCleanup = 500 * time.Millisecond
 
-// find searches the collection and reads the attributes of every match. The
-// attribute reads are pipelined: one round trip of latency for any number of
-// items.
-func (c *client) find(ctx context.Context, query map[string]string) ([]item, error) {
-	var paths []dbus.ObjectPath
-	if err := c.conn.Object(busName, c.coll).CallWithContext(ctx, ifaceCollection+".SearchItems", 0, query).Store(&paths); err != nil {
-		return nil, err
+// pipelined sends send(i, ch) for every i < n, with at most maxInFlight
+// calls unanswered at once, and returns the answered calls by index. send
+// must pass ch to godbus as the call's done channel.
+func pipelined(n int, send func(i int, ch chan *dbus.Call) *dbus.Call) []*dbus.Call {
+	out := make([]*dbus.Call, n)
+	ch := make(chan *dbus.Call, min(n, maxInFlight))
+	index := make(map[*dbus.Call]int, min(n, maxInFlight))
+	next, pending := 0, 0
+	for next < n || pending > 0 {
+		for ; next < n && pending < maxInFlight; next, pending = next+1, pending+1 {
+			index[send(next, ch)] = next
+		}
+		call := <-ch
+		out[index[call]] = call
+		delete(index, call)
+		pending--
 	}
-	calls := make([]*dbus.Call, len(paths))
-	for i, p := range paths {
-		calls[i] = c.conn.Object(busName, p).GoWithContext(ctx, ifaceProperties+".Get", 0, nil, ifaceItem, "Attributes")
-	}
-	items := make([]item, 0, len(paths))
-	var firstErr error
+	return out
+}
+
+// items reads the attributes of paths (found by query) and returns our
+// items among them, by path. The reads are pipelined: one round trip of
+// latency for up to maxInFlight items.
+func (c *client) items(ctx context.Context, paths []dbus.ObjectPath, query map[string]string) (map[dbus.ObjectPath]item, error) {
+	calls := pipelined(len(paths), func(i int, ch chan *dbus.Call) *dbus.Call {
+		return c.conn.Object(busName, paths[i]).GoWithContext(ctx, ifaceProperties+".Get", 0, ch, ifaceItem, "Attributes")
+	})
+	items := make(map[dbus.ObjectPath]item, len(paths))
 	for i, call := range calls {
-		<-call.Done
 		var v dbus.Variant
 		err := call.Store(&v)
 		var attrs map[string]string
 		if err == nil {
 			err = v.Store(&attrs)
 		}
-		if isDBusError(err, errNoSuchObject, errUnknownObject, errUnknownMethod) {
+		if isDBusError(err, gone...) {
 			continue // deleted since the search
 		}
 		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
+			return nil, err
 		}
 		// The service matched the query already; check it again in case it
 		// matches loosely, and skip what is not ours.
@@ -330,11 +363,8 @@ func (c *client) find(ctx context.Context, query map[string]string) ([]item, err
 			continue
 		}
 		if it, ok := parseItem(paths[i], attrs); ok {
-			items = append(items, it)
+			items[paths[i]] = it
 		}
-	}
-	if firstErr != nil {
-		return nil, firstErr
 	}
 	return items, nil
 }
@@ -348,80 +378,134 @@ func matches(attrs, query map[string]string) bool {
 	return true
 }
 
-// session returns the Backend's Secret Service session, opening it on first
-// use: encrypted if the service supports it, else plain.
-func (c *client) session(ctx context.Context) (*session, error) {
-	c.b.mu.Lock()
-	defer c.b.mu.Unlock()
-	if c.b.sess != nil && c.b.conn == c.conn {
-		return c.b.sess, nil
+// sessionAlgorithms returns the session algorithms to try, in order, on
+// the bus at addr; tests replace it.
+//
+// On a unix socket, plain comes first. The Secret Service's encryption is
+// against someone reading the bus traffic, and on a local bus only root and
+// the user themselves can (BecomeMonitor or eavesdropping needs the bus
+// owner's uid), and both can already ask the unlocked keyring for every
+// secret, or read this process's memory. Against that, the exchange costs
+// two 1024-bit modular exponentiations on each side, the largest part of a
+// get's work. libsecret and every service implement plain; secret-tool,
+// Python's keyring and go-keyring use it too. What plain gives up: a
+// dbus-monitor capture the user takes themselves shows the secrets. On any
+// other bus (TCP), the messages cross a network: the encrypted algorithm
+// first.
+var sessionAlgorithms = func(addr string) []string {
+	if localBus(addr) {
+		return []string{algPlain, algDH}
 	}
-	s, err := openSession(ctx, c.conn)
-	if err != nil {
-		return nil, err
-	}
-	if c.b.conn == c.conn {
-		c.b.sess = s
-	}
-	return s, nil
+	return []string{algDH, algPlain}
 }
 
-// sessionAlgorithms are tried in order; tests may shorten the list.
-var sessionAlgorithms = []string{algDH, "plain"}
+const algPlain = "plain"
 
-func openSession(ctx context.Context, conn *dbus.Conn) (*session, error) {
-	svc := conn.Object(busName, servicePath)
-	var err error
-	for _, alg := range sessionAlgorithms {
-		var s *session
-		if s, err = tryOpenSession(ctx, svc, alg); !isDBusError(err, errNotSupported) {
-			return s, err
-		}
-	}
-	return nil, err
+// openingSession is an OpenSession call on its way.
+type openingSession struct {
+	call *dbus.Call
+	kp   *dhKeyPair // nil for plain
 }
 
-func tryOpenSession(ctx context.Context, svc dbus.BusObject, alg string) (*session, error) {
-	var out dbus.Variant
-	var path dbus.ObjectPath
-	if alg == "plain" {
-		if err := svc.CallWithContext(ctx, ifaceService+".OpenSession", 0, alg, dbus.MakeVariant("")).Store(&out, &path); err != nil {
+// sendOpenSession sends OpenSession for alg, without waiting for the reply.
+func (c *client) sendOpenSession(ctx context.Context, alg string) (*openingSession, error) {
+	o := &openingSession{}
+	input := dbus.MakeVariant("")
+	if alg != algPlain {
+		var err error
+		if o.kp, err = newDHKeyPair(); err != nil {
 			return nil, err
 		}
+		input = dbus.MakeVariant(o.kp.publicBytes())
+	}
+	o.call = c.conn.Object(busName, servicePath).GoWithContext(ctx, ifaceService+".OpenSession", 0, nil, alg, input)
+	return o, nil
+}
+
+// wait waits for the reply and completes the session.
+func (o *openingSession) wait() (*session, error) {
+	var out dbus.Variant
+	var path dbus.ObjectPath
+	if err := (<-o.call.Done).Store(&out, &path); err != nil {
+		return nil, err
+	}
+	if o.kp == nil {
 		return &session{path: path}, nil
-	}
-	kp, err := newDHKeyPair()
-	if err != nil {
-		return nil, err
-	}
-	if err := svc.CallWithContext(ctx, ifaceService+".OpenSession", 0, alg, dbus.MakeVariant(kp.publicBytes())).Store(&out, &path); err != nil {
-		return nil, err
 	}
 	peer, ok := out.Value().([]byte)
 	if !ok {
 		return nil, errors.New("unexpected OpenSession reply")
 	}
-	key, err := kp.aesKey(peer)
+	key, err := o.kp.aesKey(peer)
 	if err != nil {
 		return nil, err
 	}
 	return &session{path: path, key: key}, nil
 }
 
-// getSecret reads and decrypts an item's secret.
-func (c *client) getSecret(ctx context.Context, path dbus.ObjectPath) ([]byte, error) {
-	s, err := c.session(ctx)
-	if err != nil {
+// session returns the client's session, opening it if there is none yet:
+// with sessionAlgorithms' first algorithm through first, if not nil (sent
+// already), then with the others while the service answers NotSupported.
+// The Backend keeps it for the connection's later operations.
+func (c *client) session(ctx context.Context, first *openingSession) (*session, error) {
+	if c.sess != nil {
+		return c.sess, nil
+	}
+	var err error
+	for i, alg := range sessionAlgorithms(c.addr) {
+		o := first
+		if i > 0 || o == nil {
+			if o, err = c.sendOpenSession(ctx, alg); err != nil {
+				return nil, err
+			}
+		}
+		var s *session
+		if s, err = o.wait(); isDBusError(err, errNotSupported) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.sess = s
+		c.b.mu.Lock()
+		if c.b.conn == c.conn {
+			c.b.sess = s
+		}
+		c.b.mu.Unlock()
+		return s, nil
+	}
+	return nil, err
+}
+
+// sendGetSecrets asks for the secrets of paths in one call, without
+// waiting for the reply. The session must be open.
+func (c *client) sendGetSecrets(ctx context.Context, paths []dbus.ObjectPath) *dbus.Call {
+	return c.conn.Object(busName, servicePath).GoWithContext(ctx, ifaceService+".GetSecrets", 0, nil, paths, c.sess.path)
+}
+
+// secrets waits for sendGetSecrets' call and returns the secrets by path;
+// items deleted since the search are missing.
+func (c *client) secrets(call *dbus.Call) (map[dbus.ObjectPath]secret, error) {
+	var secs map[dbus.ObjectPath]secret
+	if err := (<-call.Done).Store(&secs); err != nil {
 		return nil, err
 	}
+	return secs, nil
+}
+
+// getSecret reads one item's secret (for services without GetSecrets).
+func (c *client) getSecret(ctx context.Context, path dbus.ObjectPath) (secret, error) {
 	var sec secret
-	if err := c.conn.Object(busName, path).CallWithContext(ctx, ifaceItem+".GetSecret", 0, s.path).Store(&sec); err != nil {
-		return nil, err
-	}
-	if s.key == nil {
+	err := c.conn.Object(busName, path).CallWithContext(ctx, ifaceItem+".GetSecret", 0, c.sess.path).Store(&sec)
+	return sec, err
+}
+
+// open decrypts a secret of the client's session.
+func (c *client) open(sec secret) ([]byte, error) {
+	if c.sess.key == nil {
 		return sec.Value, nil
 	}
-	plain, err := decrypt(s.key, sec.Parameters, sec.Value)
+	plain, err := decrypt(c.sess.key, sec.Parameters, sec.Value)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt secret: %w", err)
 	}
@@ -429,16 +513,15 @@ func (c *client) getSecret(ctx context.Context, path dbus.ObjectPath) ([]byte, e
 }
 
 // createItem writes a new item (replacing one with identical attributes).
+// The session must be open.
 func (c *client) createItem(ctx context.Context, label string, attrs map[string]string, value []byte) error {
-	s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
+	s := c.sess
 	sec := secret{Session: s.path, Parameters: []byte{}, Value: value, ContentType: "text/plain"}
 	if !utf8.Valid(value) {
 		sec.ContentType = "application/octet-stream"
 	}
 	if s.key != nil {
+		var err error
 		if sec.Parameters, sec.Value, err = encrypt(s.key, value); err != nil {
 			return err
 		}
@@ -454,13 +537,29 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 	return c.handlePrompt(ctx, prompt)
 }
 
-// deleteItem removes an item.
-func (c *client) deleteItem(ctx context.Context, path dbus.ObjectPath) error {
-	var prompt dbus.ObjectPath
-	if err := c.conn.Object(busName, path).CallWithContext(ctx, ifaceItem+".Delete", 0).Store(&prompt); err != nil {
-		return err
+// deleteItems removes the items at paths, pipelined, and returns how many
+// it removed; items already gone do not count and are no error.
+func (c *client) deleteItems(ctx context.Context, paths []dbus.ObjectPath) (int, error) {
+	calls := pipelined(len(paths), func(i int, ch chan *dbus.Call) *dbus.Call {
+		return c.conn.Object(busName, paths[i]).GoWithContext(ctx, ifaceItem+".Delete", 0, ch)
+	})
+	n := 0
+	var firstErr error
+	for _, call := range calls {
+		var prompt dbus.ObjectPath
+		err := call.Store(&prompt)
+		if err == nil {
+			err = c.handlePrompt(ctx, prompt)
+		}
+		switch {
+		case err == nil:
+			n++
+		case isDBusError(err, gone...): // removed concurrently
+		case firstErr == nil:
+			firstErr = err
+		}
 	}
-	return c.handlePrompt(ctx, prompt)
+	return n, firstErr
 }
 
 // handlePrompt follows a prompt the service asked for, if prompting is

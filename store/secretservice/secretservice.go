@@ -22,9 +22,16 @@
 // that is not is kept base64url-encoded in "key-b64", "server-b64" or
 // "username-b64" instead. Items are labelled "docker-credential-mint: <ServerURL>".
 //
-// Secrets travel over the bus encrypted with the
-// dh-ietf1024-sha256-aes128-cbc-pkcs7 algorithm of the Secret Service
-// specification, or in plain when the service does not offer it.
+// On a session bus that is a unix socket (nearly always), secrets travel
+// over the bus in the specification's "plain" algorithm: only the user and
+// root can read that bus, and both can read the keyring itself (see
+// sessionAlgorithms). On any other bus they are encrypted with its
+// dh-ietf1024-sha256-aes128-cbc-pkcs7 algorithm, or plain when the service
+// does not offer it.
+//
+// A get is two round trips after connecting, and connecting is none: the
+// search, the lock check and the session's opening go out together, then
+// the found items' attributes and secrets.
 //
 // The Backend never shows a prompt unless Options.AllowPrompt is set: a
 // locked collection is an error wrapping store.ErrUnavailable. Every D-Bus
