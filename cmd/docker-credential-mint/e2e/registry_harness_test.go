@@ -29,9 +29,12 @@ type registry struct {
 	dir   string
 	users map[string]string
 	proc  *proc
-	// tokenLog is the token server's log (startTokenRegistry only): one
-	// logfmt line per step of each request, with its method, URI and id.
-	tokenLog string
+	// The token server (startTokenRegistry only): its process, arguments
+	// and log (one logfmt line per step of each request, with its method,
+	// URI and id).
+	tokenServer *proc
+	tokenArgs   []string
+	tokenLog    string
 }
 
 // startRegistry starts a registry with htpasswd (bcrypt) auth for users
@@ -61,17 +64,13 @@ func startTokenRegistry(t *testing.T, users map[string]string) *registry {
 
 	var ts *proc
 	var realm, last string
+	var args []string
 	for attempt := 0; attempt < 3 && ts == nil; attempt++ {
 		addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-		p, err := startProc([]string{"PATH=" + pkgState.path, "HOME=" + dir}, dir,
-			filepath.Join(dir, fmt.Sprintf("token-server-%d.log", attempt)), "token-server",
-			"-addr", addr, "-issuer", "mint-e2e-issuer", "-key", key, "-passwd", htpasswd, "-realm", "mint-e2e")
+		args = []string{"-addr", addr, "-issuer", "mint-e2e-issuer", "-key", key, "-passwd", htpasswd, "-realm", "mint-e2e"}
+		p, err := runTokenServer(dir, fmt.Sprintf("token-server-%d.log", attempt), args)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := waitHTTP(p, "http://"+addr+"/token/", 0, 15*time.Second); err != nil {
-			p.stop(5 * time.Second)
-			last = fmt.Sprintf("%v\n%s", err, p.logTail(20))
+			last = err.Error()
 			continue
 		}
 		ts = p
@@ -83,21 +82,53 @@ func startTokenRegistry(t *testing.T, users map[string]string) *registry {
 	if ts == nil {
 		t.Fatalf("token-server did not start:\n%s", last)
 	}
+	var r *registry
 	t.Cleanup(func() {
-		ts.stop(10 * time.Second)
+		p := ts // r.tokenServer once it is set: a restart replaces it
+		if r != nil {
+			p = r.tokenServer
+		}
+		p.stop(10 * time.Second)
 		if t.Failed() {
-			t.Logf("token-server log:\n%s", ts.logTail(12))
+			t.Logf("token-server log:\n%s", p.logTail(12))
 		}
 	})
-	r := runRegistry(t, dir, users, 401, fmt.Sprintf(`
+	r = runRegistry(t, dir, users, 401, fmt.Sprintf(`
   token:
     realm: %s
     service: mint-e2e-registry
     issuer: mint-e2e-issuer
     rootcertbundle: %s
 `, realm, cert))
-	r.tokenLog = ts.log
+	r.tokenServer, r.tokenArgs, r.tokenLog = ts, args, ts.log
 	return r
+}
+
+// runTokenServer starts token-server with args in dir, its output in
+// logName there, and waits until it answers.
+func runTokenServer(dir, logName string, args []string) (*proc, error) {
+	p, err := startProc([]string{"PATH=" + pkgState.path, "HOME=" + dir}, dir, filepath.Join(dir, logName), "token-server", args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitHTTP(p, "http://"+args[1]+"/token/", 0, 15*time.Second); err != nil {
+		p.stop(5 * time.Second)
+		return nil, fmt.Errorf("%v\n%s", err, p.logTail(20))
+	}
+	return p, nil
+}
+
+// restartTokenServer stops the token server by its PID and starts it again
+// on the same address: it forgets every refresh token it issued (it keeps
+// them in memory only). Its log starts anew.
+func (r *registry) restartTokenServer(t *testing.T) {
+	t.Helper()
+	r.tokenServer.stop(10 * time.Second)
+	p, err := runTokenServer(r.dir, "token-server-restarted.log", r.tokenArgs)
+	if err != nil {
+		t.Fatalf("token-server did not start again on %s:\n%v", r.tokenArgs[1], err)
+	}
+	r.tokenServer, r.tokenLog = p, p.log
 }
 
 // writeHtpasswd writes an htpasswd file with bcrypt hashes (the only kind the

@@ -334,3 +334,33 @@ func TestRegistryProvider_ParallelGetsRefreshOnce(t *testing.T) {
 	}
 	t.Logf("%d parallel gets on an expired cache: %d token request(s)", n, len(qs))
 }
+
+// TestRegistryProvider_ForgottenRefreshTokenHeals: the token server keeps
+// refresh tokens in memory, so a restart forgets the one the helper has
+// cached. Clients then get "invalid refresh token" (the helper cannot tell:
+// it serves its cached token until the lifetime ends), and once the cache's
+// lifetime has passed get mints a new one from the stored password and the
+// clients work again, with no new login. The lifetime is what bounds the
+// outage (DefaultLifetime, a day, unless the config says less).
+func TestRegistryProvider_ForgottenRefreshTokenHeals(t *testing.T) {
+	t.Parallel()
+	needTools(t, "crane")
+	e, r, expired := registryProviderSetup(t)
+	e.writeDockerConfig(configName, nil)
+	first := wantIdentityToken(e, r)
+	ref := r.host + "/alice/heal:1"
+	cranePush(t, e, ref)
+
+	r.restartTokenServer(t)
+	if out := e.fail("", "crane", "ls", r.host+"/alice/heal"); !strings.Contains(out, "invalid refresh token") {
+		t.Errorf("crane ls with a forgotten refresh token: want \"invalid refresh token\", got:\n%s", redact(out))
+	}
+
+	sleepUntil(t, expired)
+	if now := wantIdentityToken(e, r); now == first {
+		t.Errorf("get answers the forgotten identity token after the cache's lifetime")
+	}
+	if out := e.run("", "crane", "ls", r.host+"/alice/heal"); strings.TrimSpace(out) != "1" {
+		t.Errorf("crane ls after the re-mint = %q, want 1", out)
+	}
+}
