@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 
 var loginUsage = usage{
 	name:     "login",
-	synopsis: "REGISTRY [--username U] [--password-stdin]",
+	synopsis: "REGISTRY [--username U] [--password-stdin] [--provider P [provider options]] [-- COMMAND ARG...]",
 	text: `Stores REGISTRY's root credential (a password, a robot or personal access
 token, an OAuth client secret or refresh token) in the keychain, through the
 same store action that docker login uses, so every spelling of the registry
@@ -33,12 +34,28 @@ exec), the new credential is proven first: a token is minted with it and its
 lifetime reported (never the token). A credential that does not mint a token
 is not stored, and the previous one stays in place.
 
+With --provider, login also sets up the provider: it writes REGISTRY's entry
+in the config file (DOCKER_CREDENTIAL_MINT_CONFIG, else
+$XDG_CONFIG_HOME/docker-credential-mint/config.yaml), made from the provider
+options alone. An entry for exactly REGISTRY is replaced; otherwise the new
+one goes before the first entry that matches REGISTRY (which would shadow
+it), or at the end. The file is created if missing; every other line of it
+stays as it was, and it is replaced atomically. The new file is checked with
+the config loader and the credential proven with it before anything is
+written: if the proof fails, neither the config file nor the stored
+credential changes. For --provider exec, the command's argv follows "--"
+(no shell); the stored secret is its stdin.
+
 Without --password-stdin the username and password are asked for on the
 terminal (the password is not echoed); without a terminal, pass the secret on
-stdin with --password-stdin. A username of "<token>" stores an identity token.`,
+stdin with --password-stdin. A username of "<token>" stores an identity token.
+No option takes a secret: secrets never go on the command line.`,
 	examples: []string{
 		"docker-credential-mint login quay.io --username robot+ci --password-stdin < robot.token",
 		"docker-credential-mint login registry.example.com -u my-client-id --password-stdin <<<\"$CLIENT_SECRET\"",
+		"docker-credential-mint login registry.example.com -u my-client-id --password-stdin --provider oauth2 --token-url https://auth.example.com/oauth2/token --scope registry.pull --token-username oauth2accesstoken <<<\"$CLIENT_SECRET\"",
+		"docker-credential-mint login harbor.example.com -u robot --provider registry --refresh-before 10m",
+		"docker-credential-mint login localhost:5000 -u ci --provider exec --token-username token --lifetime 10m -- /usr/local/bin/make-token --audience registry",
 		"docker-credential-mint login localhost:5000",
 	},
 }
@@ -47,21 +64,41 @@ func init() {
 	commands["login"] = command{summary: "store a registry's root credential (and prove it by minting a token)", run: runLogin}
 }
 
+// providerOptions are the options that only --provider uses.
+var providerOptions = []string{"token-url", "grant", "scope", "client-id", "token-username", "format", "lifetime", "refresh-before", "timeout", "insecure"}
+
 type loginFlags struct {
 	username      string
 	passwordStdin bool
+	p             providerFlags
 }
 
 func (f *loginFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.username, "username", "", "the registry `user` name (client id for oauth2)")
 	fs.StringVar(&f.username, "u", "", "shorthand for --username")
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password or token from stdin (one line; a trailing newline is dropped)")
+	fs.StringVar(&f.p.provider, "provider", "", "write REGISTRY's config entry for `P`: oauth2, registry, exec or static")
+	fs.StringVar(&f.p.tokenURL, "token-url", "", "oauth2: the token endpoint `URL` (https; http only for loopback or with --insecure)")
+	fs.StringVar(&f.p.grant, "grant", "", "oauth2: client_credentials (default) or refresh_token")
+	fs.Var(&f.p.scopes, "scope", "oauth2: a `scope` to request (repeatable)")
+	fs.StringVar(&f.p.clientID, "client-id", "", "oauth2 refresh_token grant: the client `id` (default: the username)")
+	fs.StringVar(&f.p.username, "token-username", "", "oauth2, exec plain: the `name` get answers as Username with the token")
+	fs.StringVar(&f.p.format, "format", "", "exec: how the command prints its token: plain (default), helper-json or kubelet")
+	fs.StringVar(&f.p.lifetime, "lifetime", "", "exec, oauth2, registry: how long a token lives when its source does not say (a `duration`)")
+	fs.StringVar(&f.p.refreshBefore, "refresh-before", "", "exec, oauth2, registry: mint anew when a cached token has less than this `duration` left")
+	fs.StringVar(&f.p.timeout, "timeout", "", "exec, oauth2, registry: the `duration` one token request or command run may take")
+	fs.BoolVar(&f.p.insecure, "insecure", false, "oauth2, registry: allow plain http to a host that is not loopback")
 }
 
 func runLogin(ctx context.Context, e *env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f loginFlags
 	fs := newFlags(loginUsage)
 	f.register(fs)
+	// An exec provider's argv follows "--", split off first so that its
+	// own flags are not read as login's.
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, f.p.command = args[:i], args[i+1:]
+	}
 	pos, code, done := parseArgs(loginUsage, fs, args, stdout, stderr)
 	if done {
 		return code
@@ -73,25 +110,55 @@ func runLogin(ctx context.Context, e *env, args []string, stdin io.Reader, stdou
 	if err != nil {
 		return usageError(stderr, loginUsage, "REGISTRY %s", err)
 	}
+	var want credentials.Registry
+	if f.p.provider == "" {
+		var set []string
+		fs.Visit(func(fl *flag.Flag) {
+			if slices.Contains(providerOptions, fl.Name) {
+				set = append(set, "--"+fl.Name)
+			}
+		})
+		if len(f.p.command) > 0 {
+			set = append(set, "a command after --")
+		}
+		if len(set) > 0 {
+			return usageError(stderr, loginUsage, "%s needs --provider", set[0])
+		}
+	} else if want, err = f.p.entry(h); err != nil {
+		return usageError(stderr, loginUsage, "%s", err)
+	}
 	user, secret, err := readLogin(f, stdin, stderr)
 	if err != nil {
 		return usageError(stderr, loginUsage, "%s", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout(opTimeout))
 	defer cancel()
-	w, err := e.wireCommand(ctx)
+	var (
+		w  *wiring
+		ch *configChange
+	)
+	if f.p.provider == "" {
+		w, err = e.wireCommand(ctx)
+	} else if path, _ := e.configPath(); path == "" {
+		err = fmt.Errorf("no place for the config file: set HOME or %s", credentials.ConfigEnv)
+	} else if ch, err = planConfigChange(path, want, h); err == nil {
+		w, err = e.wire(ctx, ch.cfg)
+	}
 	if err != nil {
 		return fail(stderr, "login", err)
 	}
 	entry := store.Entry{ServerURL: serverURLFor(h), Username: user, Secret: secret}
 	if w.router != nil && w.router.Claims(h) {
-		return loginMinted(ctx, e, w, h, entry, stdout, stderr)
+		return loginMinted(ctx, e, w, ch, h, entry, stdout, stderr)
 	}
 	if err := static.CheckExpired(h, entry, now()); err != nil {
-		return fail(stderr, "login", fmt.Errorf("%s: this credential has already expired; nothing was stored: get a new one", h.Key()))
+		return fail(stderr, "login", fmt.Errorf("%s: this credential has already expired; nothing was stored%s: get a new one", h.Key(), ch.unchangedNote()))
+	}
+	if err := ch.apply(stdout); err != nil {
+		return fail(stderr, "login", err)
 	}
 	if err := w.helper.Store(ctx, credentials.Credentials{ServerURL: entry.ServerURL, Username: entry.Username, Secret: entry.Secret}); err != nil {
-		return fail(stderr, "login", err)
+		return fail(stderr, "login", ch.undo(err))
 	}
 	fmt.Fprintf(stdout, "Login Succeeded: %s as %s (provider static, keychain %s)\n", h.Key(), user, w.keychain)
 	return 0
@@ -100,10 +167,11 @@ func runLogin(ctx context.Context, e *env, args []string, stdin io.Reader, stdou
 // loginMinted proves entry by minting a token with it, through a router of
 // its own whose token cache and root store are in memory, so that neither
 // a token minted from the old root nor the old root itself is used; only
-// then does it store entry (or the refresh token the endpoint rotated it
-// into) and hand the proof's token to the real cache, so the next get
-// needs no new token.
-func loginMinted(ctx context.Context, e *env, w *wiring, h credentials.Host, entry store.Entry, stdout, stderr io.Writer) int {
+// then does it write the config change ch (nil: none), store entry (or the
+// refresh token the endpoint rotated it into) and hand the proof's token
+// to the real cache, so the next get needs no new token. When storing
+// fails, the config file is put back.
+func loginMinted(ctx context.Context, e *env, w *wiring, ch *configChange, h credentials.Host, entry store.Entry, stdout, stderr io.Writer) int {
 	proofRoots, proofTokens := store.NewMemory(), store.NewMemory()
 	if err := proofRoots.Put(ctx, h.Key(), entry); err != nil {
 		return fail(stderr, "login", err)
@@ -113,13 +181,16 @@ func loginMinted(ctx context.Context, e *env, w *wiring, h credentials.Host, ent
 		return fail(stderr, "login", err)
 	}
 	if _, err := r.Mint(ctx, h, &entry); err != nil {
-		return fail(stderr, "login", fmt.Errorf("%s: the new credential did not mint a token, so it was not stored (any previous credential is unchanged): %s", h.Key(), err))
+		return fail(stderr, "login", fmt.Errorf("%s: the new credential did not mint a token, so it was not stored (any previous credential is unchanged%s): %s", h.Key(), ch.unchangedNote(), err))
 	}
 	if rotated, err := proofRoots.Get(ctx, h.Key()); err == nil {
 		entry = rotated
 	}
-	if err := w.helper.Store(ctx, credentials.Credentials{ServerURL: entry.ServerURL, Username: entry.Username, Secret: entry.Secret}); err != nil {
+	if err := ch.apply(stdout); err != nil {
 		return fail(stderr, "login", err)
+	}
+	if err := w.helper.Store(ctx, credentials.Credentials{ServerURL: entry.ServerURL, Username: entry.Username, Secret: entry.Secret}); err != nil {
+		return fail(stderr, "login", ch.undo(err))
 	}
 	life := "a token that is used once (the provider gave no lifetime)"
 	minted, _ := proofTokens.List(ctx)
