@@ -115,7 +115,7 @@ func (e *env) newHelper(ctx context.Context) (credentials.Helper, error) {
 	if err != nil {
 		return nil, err
 	}
-	return w.helper, nil
+	return protocolHelper(e, w.helper), nil
 }
 
 // wiring is what the helper is built from. The protocol keeps only the
@@ -164,13 +164,17 @@ func (e *env) openStores(ctx context.Context, cfg *credentials.Config) (name str
 }
 
 // assemble builds the helper over roots and, when a provider mints, the
-// router over tokens; opts wire the router (Tokens and Roots are set here).
+// router over tokens; opts wire the router (Tokens and Roots are set here,
+// and Providers when nil: this build's providers).
 // It does no I/O.
 func assemble(cfg *credentials.Config, roots, tokens store.Backend, opts router.Options) (*wiring, error) {
 	w := &wiring{cfg: cfg, roots: roots, tokens: tokens}
 	hopts := []credentials.Option{credentials.WithStaticCheck(staticCheck), credentials.WithSecretExpiry(static.JWTExpiry)}
 	if minting(cfg) {
 		opts.Tokens, opts.Roots = tokens, roots
+		if opts.Providers == nil {
+			opts.Providers = providers
+		}
 		var err error
 		if w.router, err = router.New(cfg, opts); err != nil {
 			return nil, err

@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/docker-credential-mint/mint/credentials/provider/builtin"
 	"github.com/docker-credential-mint/mint/credentials/provider/router"
 )
 
@@ -66,7 +67,7 @@ registries:
     command: [make-token]
     username: token
     lifetime: 1h
-`, router.Options{Now: func() time.Time { return clock }, Runner: &tokenRunner{}})
+`, router.Options{Now: func() time.Time { return clock }, Providers: builtin.Factory(builtin.Options{Runner: &tokenRunner{}})})
 	storeRoot(t, oh, "https://index.docker.io/v1/", "hubuser", "hubpw")
 	storeRoot(t, oh, "quay.io/org-a", "org-a+robot", "robot:pw")
 	storeRoot(t, oh, "localhost:5000", "<token>", "identity-token")

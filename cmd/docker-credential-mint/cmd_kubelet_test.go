@@ -27,6 +27,7 @@ import (
 	credentialproviderv1 "k8s.io/kubelet/pkg/apis/credentialprovider/v1"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider/builtin"
 	"github.com/docker-credential-mint/mint/credentials/provider/router"
 	"github.com/docker-credential-mint/mint/store"
 )
@@ -323,7 +324,7 @@ registries:
     username: token
     lifetime: 1h
     refresh_before: 20m
-`, router.Options{Now: now, Runner: runner})
+`, router.Options{Now: now, Providers: builtin.Factory(builtin.Options{Runner: runner})})
 
 	resp := askKubelet(t, oh, "a.mint.example/team/app:1", now())
 	wantAuth(t, resp, "a.mint.example", "token", "token-1")
@@ -366,7 +367,7 @@ registries:
     provider: exec
     command: [make-token]
     username: token
-`, router.Options{Runner: &tokenRunner{}})
+`, router.Options{Providers: builtin.Factory(builtin.Options{Runner: &tokenRunner{}})})
 	resp := askKubelet(t, oh, "once.example/app", time.Now())
 	wantAuth(t, resp, "once.example", "token", "token-1")
 	if got := durationOf(resp); got != "0s" {

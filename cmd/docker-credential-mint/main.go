@@ -27,6 +27,9 @@ func main() {
 
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	env := newEnv(os.Getenv, stderr)
+	if code, done := handOffCommand(env, args); done {
+		return code
+	}
 	if len(args) >= 2 {
 		if c, ok := commands[args[1]]; ok {
 			// Operator commands may wait for a person (a prompt) and set

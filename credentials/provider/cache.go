@@ -164,6 +164,9 @@ func (c *Cache) Token(ctx context.Context, host credentials.Host, root *store.En
 	if first.fresh(c.opts.Now(), c.opts.RefreshBefore) {
 		return &first.tok, nil
 	}
+	if c.p == Handoff {
+		return nil, ErrHandoff
+	}
 
 	lctx := ctx
 	if _, ok := ctx.Deadline(); !ok {

@@ -438,3 +438,32 @@ func TestCache_Token_crossProcess(t *testing.T) {
 	}
 	t.Logf("%d processes, %d token request(s)", n, requests.Load())
 }
+
+// TestCache_Token_handoff: a Cache over Handoff (the protocol binary's)
+// shares the backend and fingerprint of the full build's Cache: it serves
+// what that one cached while fresh, and otherwise returns ErrHandoff at once
+// and without the refresh lock (held here by another process's refresh).
+func TestCache_Token_handoff(t *testing.T) {
+	dir := t.TempDir()
+	full, p, clock, _ := newTestCache(t, time.Hour, CacheOptions{LockDir: dir, Fingerprint: "f"})
+	lean := Cached(Handoff, full.backend, CacheOptions{LockDir: dir, Fingerprint: "f", Now: clock.Now})
+	if _, err := lean.Token(context.Background(), testHost, nil); !errors.Is(err, ErrHandoff) {
+		t.Fatalf("empty cache: %v, want ErrHandoff", err)
+	}
+	mustToken(t, full)
+	if tok, err := lean.Token(context.Background(), testHost, nil); err != nil || tok.Secret != "tok-1" {
+		t.Fatalf("fresh cache: %v, %v", tok, err)
+	}
+	unlock, err := lockKey(context.Background(), dir, testHost.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	clock.Set(t0.Add(58 * time.Minute))
+	if _, err := lean.Token(context.Background(), testHost, nil); !errors.Is(err, ErrHandoff) {
+		t.Errorf("stale cache: %v, want ErrHandoff", err)
+	}
+	if p.calls.Load() != 1 {
+		t.Errorf("provider called %d times", p.calls.Load())
+	}
+}

@@ -223,6 +223,17 @@ func TestRegistryProvider_Clients(t *testing.T) {
 		t.Errorf("token server saw %d helper GETs and %d refresh-token POSTs, want ≥ 1 and ≥ 4 (crane, skopeo, dockerd)", helperGets, refreshes)
 	}
 	t.Logf("token server: %d helper GET offline_token, %d client POST grant_type=refresh_token from %q", helperGets, refreshes, slices.Sorted(maps.Keys(agents)))
+
+	// docker login instead: dockerd trades the password for a refresh token
+	// itself and the CLI stores that (Username "<token>"); the provider
+	// answers a stored identity token as it is.
+	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	if viaDocker := wantIdentityToken(e, r); viaDocker == rt {
+		t.Errorf("get after docker login answers the helper's earlier identity token, want docker's")
+	}
+	e.run("", "docker", "pull", r.host+"/alice/regprov:skopeo")
+	t.Cleanup(func() { e.exec("", "", "docker", "rmi", "-f", r.host+"/alice/regprov:skopeo") })
+	e.wantNoAuthInDockerConfig()
 }
 
 // TestRegistryProvider_WrongPassword: login with a wrong password fails in

@@ -28,6 +28,15 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 var alice = &store.Entry{ServerURL: "127.0.0.1", Username: "alice", Secret: "alicepw"}
 
+// The answers of distribution's contrib/token-server v2.8.3 (the realm of
+// the e2e tests), recorded: a wrong password on GET, and POST
+// grant_type=password, which its htpasswd access controller does not
+// support.
+const (
+	tokenServer401             = `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":"basic authentication challenge for realm \"token-realm\": authentication failure"}]}`
+	tokenServerNoPasswordGrant = `{"errors":[{"code":"UNSUPPORTED_VALUE","message":"unsupported value","detail":"password grant type not supported"}]}`
+)
+
 // fakeRegistry is a registry with token auth on one server: /v2/ challenges,
 // /token/ is distribution's token-server (GET offline_token, POST password).
 type fakeRegistry struct {
@@ -67,8 +76,9 @@ func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				f.t.Errorf("GET query %v, want %v", got, want)
 			}
 			if u, p, ok := r.BasicAuth(); !ok || u != "alice" || p != "alicepw" {
+				w.Header().Set("WWW-Authenticate", `Basic realm="token-realm"`)
 				w.WriteHeader(http.StatusUnauthorized)
-				io.WriteString(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`)
+				io.WriteString(w, tokenServer401)
 				return
 			}
 			if f.getRT {
@@ -80,7 +90,7 @@ func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.posts.Add(1)
 			if !f.postRT {
 				w.WriteHeader(http.StatusBadRequest)
-				io.WriteString(w, `{"errors":[{"code":"UNSUPPORTED","message":"password grant type not supported"}]}`)
+				io.WriteString(w, tokenServerNoPasswordGrant)
 				return
 			}
 			if err := r.ParseForm(); err != nil {

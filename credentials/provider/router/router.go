@@ -2,9 +2,10 @@
 // Copyright (c) 2026 The docker-credential-mint authors
 
 // Package router turns a credentials.Config into a credentials.Minter: each
-// config entry with a minting provider (exec, oauth2, registry) gets its
-// provider wrapped in a provider.Cache; hosts are routed by Config.Match
-// (first match wins). Hosts that match nothing, or a static entry, are not
+// config entry with a minting provider (exec, oauth2, registry) gets the
+// provider that Options.Providers makes for it (builtin.Factory, or
+// provider.Handoff in the protocol binary) wrapped in a provider.Cache;
+// hosts are routed by Config.Match (first match wins). Hosts that match nothing, or a static entry, are not
 // claimed: the helper serves them from the store, and applies
 // static.Check itself.
 package router
@@ -16,21 +17,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
-	"github.com/docker-credential-mint/mint/credentials/provider/command"
-	"github.com/docker-credential-mint/mint/credentials/provider/oauth2"
-	"github.com/docker-credential-mint/mint/credentials/provider/registry"
 	"github.com/docker-credential-mint/mint/store"
 )
 
 // ErrUnsupported is wrapped by the error for a provider this build does not
 // have yet (ecr, gcr, acr).
-var ErrUnsupported = errors.New("provider not yet supported")
+var ErrUnsupported = provider.ErrUnsupported
+
+// Factory makes the provider of a config entry whose provider is not
+// static: builtin.Factory makes the real ones. roots is the root credential
+// store and now the clock (nil: time.Now). An error wrapping
+// ErrUnsupported marks the entry as unable to mint (get of its hosts says
+// so); any other error is a config error.
+type Factory func(reg credentials.Registry, roots store.Backend, now func() time.Time) (provider.Provider, error)
 
 // Options wire the Router.
 type Options struct {
@@ -46,10 +50,8 @@ type Options struct {
 	Now func() time.Time
 	// Warn receives one-line warnings for the user's terminal; nil discards them.
 	Warn func(string)
-	// Transport carries HTTP requests; nil means http.DefaultTransport.
-	Transport http.RoundTripper
-	// Runner runs exec commands; nil means command.Exec{}.
-	Runner command.Runner
+	// Providers makes each minting entry's provider (required).
+	Providers Factory
 }
 
 // Router is a credentials.Minter over a Config.
@@ -72,6 +74,9 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 	if opts.Tokens == nil {
 		return nil, errors.New("router: no token store")
 	}
+	if opts.Providers == nil {
+		return nil, errors.New("router: no provider factory")
+	}
 	if cfg == nil {
 		cfg = &credentials.Config{}
 	}
@@ -86,16 +91,11 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 			p   provider.Provider
 			err error
 		)
-		switch reg.Provider {
-		case credentials.ProviderStatic:
-		case credentials.ProviderExec:
-			p, err = command.New(*reg, command.Options{Runner: opts.Runner, Now: opts.Now})
-		case credentials.ProviderOAuth2:
-			p, err = oauth2.New(*reg, oauth2.Options{Roots: opts.Roots, Transport: opts.Transport, Now: opts.Now})
-		case credentials.ProviderRegistry:
-			p = registry.New(*reg, registry.Options{Transport: opts.Transport, Now: opts.Now})
-		default:
-			e.err = fmt.Errorf("%w: %s", ErrUnsupported, reg.Provider)
+		if reg.Provider != credentials.ProviderStatic {
+			p, err = opts.Providers(*reg, opts.Roots, opts.Now)
+			if errors.Is(err, ErrUnsupported) {
+				e.err, p, err = err, nil, nil
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("router: config %s:%d: %w", cfg.File, reg.Line, err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider/builtin"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/dirstore"
 	"github.com/docker-credential-mint/mint/store"
 )
@@ -83,7 +84,7 @@ func newRouter(t *testing.T, tokenURL string) (*Router, store.Backend, *fakeRunn
 	t.Helper()
 	tokens := store.NewMemory()
 	runner := &fakeRunner{}
-	rt, err := New(configFor(t, tokenURL), Options{Tokens: tokens, Roots: store.NewMemory(), LockDir: t.TempDir(), Runner: runner})
+	rt, err := New(configFor(t, tokenURL), Options{Tokens: tokens, Roots: store.NewMemory(), LockDir: t.TempDir(), Providers: builtin.Factory(builtin.Options{Runner: runner})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestRouter_configChangeIgnoresOldTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rt, err := New(cfg, Options{Tokens: tokens, LockDir: t.TempDir()})
+		rt, err := New(cfg, Options{Tokens: tokens, LockDir: t.TempDir(), Providers: builtin.Factory(builtin.Options{})})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +254,10 @@ func TestNew_errors(t *testing.T) {
 		t.Error("New without a token store succeeded")
 	}
 	cfg := &credentials.Config{File: "f", Registries: []credentials.Registry{{Provider: credentials.ProviderOAuth2, TokenURL: "http://auth.example.com/token", Line: 3}}}
-	if _, err := New(cfg, Options{Tokens: store.NewMemory()}); err == nil || !strings.Contains(err.Error(), "config f:3") {
+	if _, err := New(&credentials.Config{}, Options{Tokens: store.NewMemory()}); err == nil {
+		t.Error("New without a provider factory succeeded")
+	}
+	if _, err := New(cfg, Options{Tokens: store.NewMemory(), Providers: builtin.Factory(builtin.Options{})}); err == nil || !strings.Contains(err.Error(), "config f:3") {
 		t.Errorf("New(http token URL) = %v", err)
 	}
 }
@@ -276,7 +280,7 @@ func childMain() int {
 	}
 	roots := dirstore.Store{Dir: os.Getenv("MINT_ROUTER_ROOTS")}
 	rt, err := New(cfg, Options{Tokens: dirstore.Store{Dir: os.Getenv("MINT_ROUTER_TOKENS")}, Roots: roots,
-		LockDir: os.Getenv("MINT_ROUTER_LOCKS"), Warn: func(s string) { fmt.Fprintln(os.Stderr, s) }})
+		Providers: builtin.Factory(builtin.Options{}), LockDir: os.Getenv("MINT_ROUTER_LOCKS"), Warn: func(s string) { fmt.Fprintln(os.Stderr, s) }})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

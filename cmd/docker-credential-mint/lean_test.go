@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The protocol binary (build tag lean) is built once per test run. The full
+// build it hands off to is this test binary (MINT_TEST_MAIN=1 runs main).
+var leanBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func leanBinary(t *testing.T) string {
+	t.Helper()
+	leanBuild.once.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		}
+		dir, err := os.MkdirTemp("", "mint-lean-")
+		if err != nil {
+			leanBuild.err = err
+			return
+		}
+		leanBuild.path = filepath.Join(dir, "docker-credential-mint")
+		cmd := exec.Command(goTool, "build", "-tags", "lean", "-o", leanBuild.path, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			leanBuild.err = err
+			leanBuild.path = string(out)
+		}
+	})
+	if leanBuild.err != nil {
+		t.Fatalf("go build -tags lean: %v\n%s", leanBuild.err, leanBuild.path)
+	}
+	return leanBuild.path
+}
+
+// leanSandbox is a sandbox whose helper is the protocol binary, copied into
+// a directory of its own; withFull puts the full build next to it.
+type leanSandbox struct {
+	*sandbox
+	dir, bin string
+}
+
+func newLeanSandbox(t *testing.T, withFull bool) *leanSandbox {
+	t.Helper()
+	s := newSandbox(t)
+	dir := filepath.Join(s.home, "bin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(leanBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "docker-credential-mint")
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ls := &leanSandbox{sandbox: s, dir: dir, bin: bin}
+	if withFull {
+		ls.linkFull()
+	}
+	return ls
+}
+
+func (s *leanSandbox) linkFull() {
+	s.t.Helper()
+	if err := os.Symlink(os.Args[0], filepath.Join(s.dir, fullBuildName)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *leanSandbox) run(stdin string, args ...string) (string, string, int) {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, args...)
+	cmd.Env = s.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		s.t.Fatalf("run %s: %v", s.bin, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// fullBuildName is the name the protocol binary looks for next to itself.
+const fullBuildName = "docker-credential-mint-full"
+
+// tokenConfig maps tok.example to an exec provider whose command counts its
+// runs in a file, and returns that file.
+func (s *leanSandbox) tokenConfig() string {
+	s.t.Helper()
+	count := filepath.Join(s.home, "count")
+	script := filepath.Join(s.home, "token.sh")
+	body := "#!/bin/sh\necho run >> " + count + "\necho token-$(wc -l < " + count + " | tr -d ' ')\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	cfg := "registries:\n  - match: tok.example\n    provider: exec\n    command: [/bin/sh, " + script + "]\n    format: plain\n    username: bot\n    lifetime: 1h\n"
+	dir := filepath.Join(s.home, "config", "docker-credential-mint")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	return count
+}
+
+func runs(t *testing.T, count string) int {
+	t.Helper()
+	data, err := os.ReadFile(count)
+	if os.IsNotExist(err) {
+		return 0
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(data), "run")
+}
+
+// TestLean_alone: without the full build, the protocol binary still serves
+// every static registry; what needs minting or an operator command fails in
+// one line that says what to install, and changes nothing.
+func TestLean_alone(t *testing.T) {
+	s := newLeanSandbox(t, false)
+	count := s.tokenConfig()
+	secret := "lean-alone-secret"
+	for _, step := range []struct{ stdin, action, want string }{
+		{`{"ServerURL":"https://static.example","Username":"u","Secret":"` + secret + `"}`, "store", ""},
+		{"static.example", "get", `{"ServerURL":"static.example","Username":"u","Secret":"` + secret + `"}` + "\n"},
+		{"", "list", `{"https://static.example":"u"}` + "\n"},
+	} {
+		out, errs, code := s.run(step.stdin, step.action)
+		if code != 0 || errs != "" || out != step.want {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q; want %q", step.action, code, out, errs, step.want)
+		}
+	}
+	before := s.snapshot()
+
+	out, errs, code := s.run("tok.example", "get")
+	if code != 1 || errs != "" || strings.Count(out, "\n") != 1 || !strings.Contains(out, fullBuildName) {
+		t.Errorf("get of a provider registry without the full build: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	out, errs, code = s.run("", "status")
+	if code != 1 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, fullBuildName) {
+		t.Errorf("status without the full build: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if runs(t, count) != 0 {
+		t.Error("the token command ran")
+	}
+	if after := s.snapshot(); after != before {
+		t.Errorf("store changed:\n%s\n%s", before, after)
+	}
+}
+
+// TestLean_handsOff: a get with no fresh token is handed to the full build
+// (next to the protocol binary), which mints and caches; the next get is
+// answered from the cache by the protocol binary alone.
+func TestLean_handsOff(t *testing.T) {
+	s := newLeanSandbox(t, true)
+	count := s.tokenConfig()
+	want := `{"ServerURL":"tok.example","Username":"bot","Secret":"token-1"}` + "\n"
+	if out, errs, code := s.run("tok.example", "get"); code != 0 || errs != "" || out != want {
+		t.Fatalf("first get: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if n := runs(t, count); n != 1 {
+		t.Fatalf("token command ran %d times, want 1", n)
+	}
+	// Without the full build, the cached token is still served.
+	if err := os.Remove(filepath.Join(s.dir, fullBuildName)); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := s.run("tok.example", "get"); code != 0 || errs != "" || out != want {
+		t.Fatalf("cached get: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if n := runs(t, count); n != 1 {
+		t.Fatalf("token command ran %d times, want 1", n)
+	}
+	// Operator commands go to the full build, with their arguments.
+	s.linkFull()
+	out, errs, code := s.run("", "status", "--json")
+	if code != 0 || !strings.HasPrefix(out, "[") || strings.Contains(out, "token-1") {
+		t.Errorf("status --json through the protocol binary: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if out, _, code := s.run("", "version"); code != 0 || !strings.HasPrefix(out, "docker-credential-mint ") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+}
+
+// TestLean_handOffLoop: a full build that is itself protocol-only would hand
+// the request back; the second hand-off refuses in one line.
+func TestLean_handOffLoop(t *testing.T) {
+	s := newLeanSandbox(t, false)
+	s.tokenConfig()
+	s.env = append(s.env, "DOCKER_CREDENTIAL_MINT_FULL="+s.bin)
+	out, errs, code := s.run("tok.example", "get")
+	if code != 1 || errs != "" || strings.Count(out, "\n") != 1 || !strings.Contains(out, "protocol-only") {
+		t.Errorf("hand-off loop: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestLean_lightInit keeps the protocol binary's start-up light: no HTTP or
+// TLS package is linked, and package main does (almost) nothing at init (a
+// package-level regexp.MustCompile, for one, costs more than a whole get).
+func TestLean_lightInit(t *testing.T) {
+	s := newLeanSandbox(t, false)
+	s.env = append(s.env, "GODEBUG=inittrace=1")
+	_, errs, code := s.run("", "version")
+	if code != 0 {
+		t.Fatalf("version: exit %d, stderr %q", code, errs)
+	}
+	initLine := regexp.MustCompile(`^init (\S+) @.* ([0-9]+) bytes, ([0-9]+) allocs$`)
+	seen := 0
+	for _, line := range strings.Split(errs, "\n") {
+		m := initLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		seen++
+		switch pkg := m[1]; {
+		case pkg == "net/http", pkg == "crypto/tls", pkg == "crypto/x509", strings.Contains(pkg, "/provider/oauth2"), strings.Contains(pkg, "/provider/registry"):
+			t.Errorf("the protocol binary links %s", pkg)
+		case pkg == "main":
+			if allocs, _ := strconv.Atoi(m[3]); allocs > 64 {
+				t.Errorf("package main's init makes %s allocations (%s bytes): move that work out of init", m[3], m[2])
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatalf("no init trace in %q", errs)
+	}
+}
