@@ -176,7 +176,7 @@ func loginMinted(ctx context.Context, e *env, w *wiring, ch *configChange, h cre
 	if err := proofRoots.Put(ctx, h.Key(), entry); err != nil {
 		return fail(stderr, "login", err)
 	}
-	r, err := router.New(w.cfg, router.Options{Tokens: proofTokens, Roots: proofRoots, Warn: e.warn})
+	r, err := router.New(w.cfg, router.Options{Tokens: proofTokens, Roots: proofRoots, Warn: e.warn, Providers: providers})
 	if err != nil {
 		return fail(stderr, "login", err)
 	}
