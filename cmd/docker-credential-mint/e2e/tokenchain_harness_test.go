@@ -109,6 +109,13 @@ func launcherPath(t testing.TB) string {
 // the secrets scan and every output check look for it.
 func startTokenChain(t *testing.T) *tokenChain {
 	t.Helper()
+	return startTokenChainTTL(t, oidcTTL)
+}
+
+// startTokenChainTTL is startTokenChain with access tokens living ttl, for
+// tests whose point is not expiry.
+func startTokenChainTTL(t *testing.T, ttl time.Duration) *tokenChain {
+	t.Helper()
 	needHelper(t)
 	needTools(t, "docker-registry")
 	needOIDC(t)
@@ -128,7 +135,7 @@ func startTokenChain(t *testing.T) *tokenChain {
 		"MINT_OIDC_MODULES=" + oidcModulesDir(),
 		"MINT_OIDC_CLIENT_ID=" + c.clientID, "MINT_OIDC_CLIENT_SECRET=" + c.clientSecret,
 		"MINT_OIDC_INTROSPECT_ID=" + introID, "MINT_OIDC_INTROSPECT_SECRET=" + introSecret,
-		fmt.Sprintf("MINT_OIDC_TTL=%d", int(oidcTTL/time.Second)),
+		fmt.Sprintf("MINT_OIDC_TTL=%d", int(ttl/time.Second)),
 		"MINT_OIDC_PORT=0",
 	}, "node", launcherPath(t))
 	c.oidcURL = oidc
