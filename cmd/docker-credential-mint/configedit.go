@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/docker-credential-mint/mint/credentials"
 )
@@ -332,12 +333,15 @@ func renderEntry(r credentials.Registry, dash, key int, eol string) []string {
 }
 
 // plainSafe is what yamlScalar writes unquoted, in block and flow context.
-var plainSafe = regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./:@+=~%-]*$`)
+// It is compiled on first use: package main's init runs on every get.
+var plainSafe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_./][A-Za-z0-9_./:@+=~%-]*$`)
+})
 
 // yamlScalar writes s as a YAML string: plain when that reads back as the
 // same string, double-quoted otherwise.
 func yamlScalar(s string) string {
-	if plainSafe.MatchString(s) && !strings.Contains(s, "://") {
+	if plainSafe().MatchString(s) && !strings.Contains(s, "://") {
 		switch strings.ToLower(s) {
 		case "true", "false", "null", ".nan", ".inf":
 			return strconv.Quote(s)
@@ -427,7 +431,9 @@ var flagOfKey = map[string]string{
 
 // configProblem is the loader's "config <file>:<line>: <key>: invalid
 // config: <what>" (credentials.LoadConfig documents the shape).
-var configProblem = regexp.MustCompile(`^config .*:[0-9]+: ([a-z_]+): invalid config: (.*)$`)
+var configProblem = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^config .*:[0-9]+: ([a-z_]+): invalid config: (.*)$`)
+})
 
 // entry turns the options into the config entry for h, checked by the
 // config loader itself; a problem is reported in terms of the options.
@@ -458,7 +464,7 @@ func (f *providerFlags) entry(h credentials.Host) (credentials.Registry, error) 
 	cfg, err := credentials.LoadConfig(strings.NewReader(doc.String()), "login")
 	if err != nil {
 		msg := oneLine(err.Error())
-		if m := configProblem.FindStringSubmatch(msg); m != nil {
+		if m := configProblem().FindStringSubmatch(msg); m != nil {
 			if fl, ok := flagOfKey[m[1]]; ok {
 				return credentials.Registry{}, fmt.Errorf("%s: %s", fl, m[2])
 			}
