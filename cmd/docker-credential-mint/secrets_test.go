@@ -35,9 +35,10 @@ const (
 	canaryAccess   = "canary-access-c91d03e6"   // the access token the endpoint mints
 	canaryExecRoot = "canary-execroot-7a40d2f9" // the exec provider's stored secret (its stdin)
 	canaryExecTok  = "canary-exectok-1f6e98ab"  // the token the exec command prints
+	canaryImport   = "canary-import-0b95e1d7"   // a password in a containers auth file, imported
 )
 
-var canaries = []string{canaryRoot, canaryClient, canaryAccess, canaryExecRoot, canaryExecTok}
+var canaries = []string{canaryRoot, canaryClient, canaryAccess, canaryExecRoot, canaryExecTok, canaryImport}
 
 // leaks returns the canaries found in data, raw or encoded (base64, hex).
 func leaks(data []byte) []string {
@@ -65,7 +66,9 @@ func shim(t *testing.T, path, log, body string) {
 
 // TestSecrets_canary runs every protocol verb, on the file store and on
 // pass, for a static registry and through the oauth2 and exec providers,
-// with canary secrets; then scans stdout (but get's) and stderr of every
+// with canary secrets, and the operator commands that handle secrets
+// (import from a containers auth file, login --provider oauth2 and exec,
+// refused and mistyped); then scans stdout (but get's) and stderr of every
 // run, every file under HOME, the runtime and data directories (and the
 // pass store and gpg home), and the argv and environment of every child
 // the helper started (pass, gpg and the exec command, through logging
@@ -177,6 +180,54 @@ func TestSecrets_canary(t *testing.T) {
 						t.Errorf("%s %.40q: stdout holds %v: %q", st.verb, st.in, l, out)
 					}
 				}
+			}
+
+			// The operator commands that handle secrets: import from a
+			// containers auth file, login --provider (oauth2 and exec, a
+			// refused proof, a usage error).
+			authFile := filepath.Join(s.home, "run", "containers", "auth.json")
+			importAuth := base64.StdEncoding.EncodeToString([]byte("canary-user:" + canaryImport))
+			if err := os.MkdirAll(filepath.Dir(authFile), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(authFile, []byte(`{"auths":{"imported.example":{"auth":"`+importAuth+`"}}}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			oauthLogin := []string{"login", "oauth-login.example", "-u", "canary-client-id", "--password-stdin",
+				"--provider", "oauth2", "--token-url", tokens.URL + "/token", "--token-username", "oauth2accesstoken"}
+			ops := []struct {
+				in   string
+				args []string
+				code int
+				want string // in get's stdout
+			}{
+				{"", []string{"import", "--from", "containers"}, 0, ""},
+				{"imported.example", []string{"get"}, 0, canaryImport},
+				{canaryRoot + "\n", oauthLogin, 1, ""}, // refused by the endpoint
+				{canaryClient + "\n", oauthLogin[:len(oauthLogin)-2], 2, ""},
+				{canaryClient + "\n", oauthLogin, 0, ""},
+				{"oauth-login.example", []string{"get"}, 0, canaryAccess},
+				{canaryExecRoot, []string{"login", "exec-login.example", "-u", "exec-user", "--password-stdin", "--provider", "exec",
+					"--token-username", "token", "--lifetime", "10m", "--", tokenCmd, "--audience", "registry"}, 0, ""},
+				{"exec-login.example", []string{"get"}, 0, canaryExecTok},
+				{"", []string{"status"}, 0, ""},
+			}
+			for _, op := range ops {
+				out, errs, code := s.exec(op.in, op.args...)
+				if code != op.code || op.want != "" && !strings.Contains(out, op.want) {
+					t.Errorf("%v: exit %d, want %d; stdout %d bytes, stderr %q", op.args, code, op.code, len(out), errs)
+				}
+				if l := leaks([]byte(errs)); len(l) > 0 {
+					t.Errorf("%v: stderr holds %v: %q", op.args, l, errs)
+				}
+				if op.args[0] != "get" {
+					if l := leaks([]byte(out)); len(l) > 0 {
+						t.Errorf("%v: stdout holds %v: %q", op.args, l, out)
+					}
+				}
+			}
+			if b, err := os.ReadFile(authFile); err != nil || bytes.Contains(b, []byte(importAuth)) {
+				t.Errorf("the containers auth file still holds the imported password (%v)", err)
 			}
 
 			logData, err := os.ReadFile(log)
