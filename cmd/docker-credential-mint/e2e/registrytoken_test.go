@@ -279,17 +279,26 @@ func TestRegistryProvider_WrongPassword(t *testing.T) {
 	}
 }
 
+// cranePushed is registryProviderSetup for crane (credsStore), with the
+// identity token get answers first and an image crane pushed with it to
+// alice/repo:1.
+func cranePushed(t *testing.T, repo string) (e *env, r *registry, expired time.Time, first, ref string) {
+	t.Helper()
+	needTools(t, "crane")
+	e, r, expired = registryProviderSetup(t)
+	e.writeDockerConfig(configName, nil)
+	first = wantIdentityToken(e, r)
+	ref = r.host + "/alice/" + repo + ":1"
+	cranePush(t, e, ref)
+	return e, r, expired, first, ref
+}
+
 // TestRegistryProvider_CacheRefreshes: once the cached identity token has
 // expired, get mints a new one with the stored password (one GET
 // offline_token=true), and crane works with it.
 func TestRegistryProvider_CacheRefreshes(t *testing.T) {
 	t.Parallel()
-	needTools(t, "crane")
-	e, r, expired := registryProviderSetup(t)
-	e.writeDockerConfig(configName, nil)
-	first := wantIdentityToken(e, r)
-	ref := r.host + "/alice/refresh:1"
-	cranePush(t, e, ref)
+	e, r, expired, first, ref := cranePushed(t, "refresh")
 
 	sleepUntil(t, expired)
 	before := len(r.tokenRequests(t))
@@ -355,12 +364,7 @@ func TestRegistryProvider_ParallelGetsRefreshOnce(t *testing.T) {
 // outage (DefaultLifetime, a day, unless the config says less).
 func TestRegistryProvider_ForgottenRefreshTokenHeals(t *testing.T) {
 	t.Parallel()
-	needTools(t, "crane")
-	e, r, expired := registryProviderSetup(t)
-	e.writeDockerConfig(configName, nil)
-	first := wantIdentityToken(e, r)
-	ref := r.host + "/alice/heal:1"
-	cranePush(t, e, ref)
+	e, r, expired, first, _ := cranePushed(t, "heal")
 
 	r.restartTokenServer(t)
 	if out := e.fail("", "crane", "ls", r.host+"/alice/heal"); !strings.Contains(out, "invalid refresh token") {
