@@ -417,3 +417,170 @@ func BenchmarkBackend(b *testing.B) {
 		}
 	})
 }
+
+// TestBackend_List_many lists more items than dbus-daemon lets a
+// connection wait on replies for at once (128 on sstest's bus).
+func TestBackend_List_many(t *testing.T) {
+	env := sstest.Start(t, sstest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const n = 300
+	conn, err := env.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var out dbus.Variant
+	var session dbus.ObjectPath
+	svc := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets")
+	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&out, &session); err != nil {
+		t.Fatal(err)
+	}
+	// In gnome-keyring's in-memory collection, made the default: the login
+	// keyring rewrites its file on every write, which takes 6 s for 300
+	// items. Written in batches of 32: the bus limit holds for the test too.
+	const memory = dbus.ObjectPath("/org/freedesktop/secrets/collection/session")
+	if err := svc.CallWithContext(ctx, "org.freedesktop.Secret.Service.SetAlias", 0, "default", memory).Err; err != nil {
+		t.Fatal(err)
+	}
+	coll := conn.Object("org.freedesktop.secrets", memory)
+	for i := 0; i < n; i += 32 {
+		var calls []*dbus.Call
+		for j := i; j < min(i+32, n); j++ {
+			h := fmt.Sprintf("host%d.example", j)
+			props := map[string]dbus.Variant{
+				"org.freedesktop.Secret.Item.Label": dbus.MakeVariant("docker-credential-mint: " + h),
+				"org.freedesktop.Secret.Item.Attributes": dbus.MakeVariant(map[string]string{
+					"service": "docker-credential-mint", "namespace": "many", "key": h, "server": h, "username": "u", "mtime": "1",
+				}),
+			}
+			sec := struct {
+				Session     dbus.ObjectPath
+				Parameters  []byte
+				Value       []byte
+				ContentType string
+			}{session, []byte{}, []byte("s"), "text/plain"}
+			calls = append(calls, coll.GoWithContext(ctx, "org.freedesktop.Secret.Collection.CreateItem", 0, nil, props, sec, true))
+		}
+		for _, c := range calls {
+			if err := (<-c.Done).Err; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := newBackend(t, env, "many").List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n || got["host299.example"].ServerURL != "host299.example" {
+		t.Errorf("List = %d entries, want %d", len(got), n)
+	}
+	if e, err := newBackend(t, env, "many").Get(ctx, "host7.example"); err != nil || e.Secret != "s" {
+		t.Errorf("Get = %v", err)
+	}
+}
+
+// monitor records the method calls on a bus to the Secret Service.
+type monitor struct {
+	conn *dbus.Conn
+	ch   chan *dbus.Message
+}
+
+func newMonitor(t *testing.T, env *sstest.Env) *monitor {
+	t.Helper()
+	conn, err := env.Conn(context.Background()) // the connection lives as long as this context
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	m := &monitor{conn: conn, ch: make(chan *dbus.Message, 1024)}
+	// A monitor must not answer what it sees: godbus would, so every
+	// message goes to ch instead, BecomeMonitor's reply first.
+	conn.Eavesdrop(m.ch)
+	conn.BusObject().Go("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, nil,
+		[]string{"type='method_call',destination='org.freedesktop.secrets'"}, uint32(0))
+	for msg := range m.ch {
+		if msg.Type == dbus.TypeMethodReply || msg.Type == dbus.TypeError {
+			if msg.Type == dbus.TypeError {
+				t.Fatalf("BecomeMonitor: %v", msg.Body)
+			}
+			break
+		}
+	}
+	return m
+}
+
+// calls returns the calls seen since the last time, as
+// "interface.member path" ("Get" with the property name), up to a Ping
+// that it sends itself to know it has seen everything before.
+func (m *monitor) calls(t *testing.T, env *sstest.Env) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := env.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Object("org.freedesktop.secrets", "/").CallWithContext(ctx, "org.freedesktop.DBus.Peer.Ping", 0).Err; err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		select {
+		case msg := <-m.ch:
+			member, _ := msg.Headers[dbus.FieldMember].Value().(string)
+			path, _ := msg.Headers[dbus.FieldPath].Value().(dbus.ObjectPath)
+			if member == "Ping" {
+				return out
+			}
+			if member == "Get" && len(msg.Body) == 2 {
+				member += " " + msg.Body[1].(string)
+			}
+			out = append(out, member+" "+strings.TrimPrefix(string(path), "/org/freedesktop/secrets"))
+		case <-ctx.Done():
+			t.Fatal("the monitor saw no Ping")
+		}
+	}
+}
+
+// TestBackend_calls pins the calls of each operation: a get is two round
+// trips, the search, lock check and session opening, then the item's
+// attributes and secret.
+func TestBackend_calls(t *testing.T) {
+	env := sstest.Start(t, sstest.Options{})
+	ctx := context.Background()
+	seed := newBackend(t, env, "calls")
+	if err := seed.Put(ctx, "c.example", store.Entry{ServerURL: "c.example", Username: "u", Secret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	seed.Close()
+	m := newMonitor(t, env)
+	m.calls(t, env)
+	warm := newBackend(t, env, "calls")
+	round1 := []string{"OpenSession ", "Get Locked /aliases/default", "SearchItems /aliases/default"}
+	for _, tc := range []struct {
+		name string
+		op   func() error
+		want []string
+	}{
+		{"cold get", func() error { _, err := newBackend(t, env, "calls").Get(ctx, "c.example"); return err },
+			append(round1, "GetSecrets ", "Get Attributes /collection/login/1")},
+		{"cold get, miss", func() error { _, err := newBackend(t, env, "calls").Get(ctx, "x.example"); return err },
+			round1},
+		{"list", func() error { _, err := newBackend(t, env, "calls").List(ctx); return err },
+			[]string{"Get Locked /aliases/default", "SearchItems /aliases/default", "Get Attributes /collection/login/1"}},
+		{"first get", func() error { _, err := warm.Get(ctx, "c.example"); return err },
+			append(round1, "GetSecrets ", "Get Attributes /collection/login/1")},
+		{"second get", func() error { _, err := warm.Get(ctx, "c.example"); return err },
+			[]string{"Get Locked /aliases/default", "SearchItems /aliases/default", "GetSecrets ", "Get Attributes /collection/login/1"}},
+	} {
+		err := tc.op()
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := m.calls(t, env); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s: calls\n\t%s\nwant\n\t%s", tc.name, strings.Join(got, "\n\t"), strings.Join(tc.want, "\n\t"))
+		}
+	}
+}
