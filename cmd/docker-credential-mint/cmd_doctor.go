@@ -346,8 +346,12 @@ func (d *doctor) checkContainers() {
 			if json.Unmarshal(m.value, &a) != nil || !a.hasSecret() {
 				continue
 			}
+			fix := "podman logout " + m.key // a namespaced credential: podman never asks a helper for it
 			reg, _ := registryOf(m.key)
-			d.add(sevWarn, "podman logout "+m.key+", then docker-credential-mint configure --containers --registry "+reg,
+			if h, err := credentials.ParseHost(m.key); err == nil && h.Path == "" {
+				fix = "docker-credential-mint import --from containers --registry " + reg
+			}
+			d.add(sevWarn, fix+", then docker-credential-mint configure --containers --registry "+reg,
 				"%s: a plaintext credential for %s, which podman and skopeo use instead of docker-credential-mint", path, m.key)
 		}
 	}
