@@ -16,12 +16,17 @@ export PATH := $(MINT_TOOLS)/bin:$(PATH):/usr/sbin:/sbin
 
 all: build
 
+# build: the protocol binary every pull spawns (build tag lean: no HTTP, TLS
+# or exec code) and, next to it, the full build it hands minting and the
+# operator commands to. The full build alone (go install) also does it all.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/docker-credential-mint
+	CGO_ENABLED=0 $(GO) build -trimpath -tags lean -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/docker-credential-mint
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)-full ./cmd/docker-credential-mint
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/docker-credential-mint
+	install -m 0755 $(BIN)-full $(DESTDIR)$(PREFIX)/bin/docker-credential-mint-full
 
 # deps installs what the tests and the demo need (Debian packages, registry
 # clients); idempotent and quiet when everything is there.
@@ -49,13 +54,16 @@ fuzz:
 
 cross:
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/docker-credential-mint
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -tags lean -o /dev/null ./cmd/docker-credential-mint
 	CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 $(GO) vet ./store/... ./credentials/...
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/docker-credential-mint
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -tags lean -o /dev/null ./cmd/docker-credential-mint
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) vet ./store/... ./credentials/...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags lean ./cmd/docker-credential-mint
 
 # demo: part 1, a registry with a password: docker login/push/pull through the
 # helper. Part 2, the point of the product: a registry that accepts only

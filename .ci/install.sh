@@ -55,8 +55,9 @@ APT_PACKAGES=(
 	golang-github-containers-common
 	# keychain backends
 	gnome-keyring pass gnupg dbus dbus-x11 dbus-user-session libsecret-tools
-	# benchmarks
-	hyperfine
+	# benchmarks (make bench): instruction counts, peak RSS, and the stock
+	# docker-credential-secretservice built for comparison
+	hyperfine valgrind time libsecret-1-dev pkg-config
 )
 
 missing=()

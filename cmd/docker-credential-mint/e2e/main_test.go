@@ -176,12 +176,18 @@ func buildHelper() (string, error) {
 			return "", err
 		}
 	} else {
+		// What make install puts on PATH: the protocol binary (build tag
+		// lean), and next to it the full build it hands minting and the
+		// operator commands to.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, pkgState.goBin, "build", "-o", dst, modulePkg)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return "", fmt.Errorf("go build %s: %v\n%s", modulePkg, err, out)
+		for _, b := range []struct{ dst, tags string }{{dst, "lean"}, {dst + "-full", ""}} {
+			cmd := exec.CommandContext(ctx, pkgState.goBin, "build", "-tags="+b.tags, "-o", b.dst, modulePkg)
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				return "", fmt.Errorf("go build -tags=%s %s: %v\n%s", b.tags, modulePkg, err, out)
+			}
 		}
 	}
 	// docker-credential-mintlog logs each call to $MINT_E2E_CALLS, then runs
