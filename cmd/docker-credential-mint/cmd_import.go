@@ -176,7 +176,7 @@ func runImport(ctx context.Context, e *env, args []string, stdin io.Reader, stdo
 	var dockerMoved, podmanMoved []string // registries clients must be pointed at mint for
 	var existing, missing []string
 	containersHelpers := map[string]bool{} // credHelpers naming mint in some auth file
-	failed := 0
+	failed, kept := 0, 0
 	for _, src := range e.importSources(*from) {
 		o, mode, err := readObjectFile(src.path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -227,6 +227,7 @@ func runImport(ctx context.Context, e *env, args []string, stdin io.Reader, stdo
 					failed++
 					fmt.Fprintf(stderr, "docker-credential-mint import: %s\n", msg)
 				} else {
+					kept++
 					fmt.Fprintln(stdout, msg)
 				}
 				continue
@@ -328,7 +329,7 @@ func runImport(ctx context.Context, e *env, args []string, stdin io.Reader, stdo
 	if len(configure) > 0 {
 		fmt.Fprintf(stdout, "podman and skopeo read them only through mint: run \"docker-credential-mint configure --containers %s\"\n", strings.Join(configure, " "))
 	}
-	if len(moved) == 0 && failed == 0 {
+	if len(moved) == 0 && failed == 0 && kept == 0 {
 		switch {
 		case len(missing) == 1:
 			fmt.Fprintf(stdout, "Nothing to import: %s does not exist\n", missing[0])

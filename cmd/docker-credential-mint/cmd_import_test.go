@@ -226,6 +226,16 @@ func TestImport_containers(t *testing.T) {
 	if got := o.read(".config/containers/auth.json"); got != cfgAfter {
 		t.Errorf("persistent auth file after the second import:\n%s", got)
 	}
+	// Only the namespace left: reported, and no "Nothing to import".
+	out = strings.ReplaceAll(o.must("", "import", "--from", "containers", "--registry", "localhost:5000"), o.home, "$HOME")
+	if out != "Nothing to import: $HOME/run/containers/auth.json, $HOME/.config/containers/auth.json holds no plaintext credentials\n" {
+		t.Errorf("import of a moved registry = %q", out)
+	}
+	o.write(".config/containers/auth.json", "{}")
+	out = o.must("", "import", "--from", "containers")
+	if !strings.HasPrefix(out, "quay.io/org/app: kept in") || strings.Count(out, "\n") != 1 {
+		t.Errorf("import with only a namespace left = %q", out)
+	}
 }
 
 // TestImport_containersSameCredential: one credential in config.json and in
