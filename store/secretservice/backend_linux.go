@@ -30,11 +30,12 @@ type Backend struct {
 	ns   string
 	opts Options
 
-	mu   sync.Mutex // guards the fields below
-	conn *dbus.Conn
-	addr string          // the address conn was dialled at
-	coll dbus.ObjectPath // the collection when its alias path does not work ("" until then)
-	sess *session        // opened at most once per connection
+	mu      sync.Mutex // guards the fields below
+	conn    *dbus.Conn
+	addr    string          // the address conn was dialled at
+	refused func() error    // see dial
+	coll    dbus.ObjectPath // the collection when its alias path does not work ("" until then)
+	sess    *session        // opened at most once per connection
 }
 
 var _ store.Backend = (*Backend)(nil)

@@ -72,11 +72,12 @@ type session struct {
 // alias path until the alias is found not to work) and the session, if
 // open.
 type client struct {
-	b    *Backend
-	conn *dbus.Conn
-	addr string
-	coll dbus.ObjectPath
-	sess *session
+	b       *Backend
+	conn    *dbus.Conn
+	addr    string
+	refused func() error // see dial
+	coll    dbus.ObjectPath
+	sess    *session
 }
 
 // address is the bus to connect to, or "" when there is none.
@@ -113,14 +114,14 @@ func (b *Backend) connectLocked(ctx context.Context) (*dbus.Conn, error) {
 	if addr == "" {
 		return nil, fmt.Errorf("%w: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset)", store.ErrUnavailable)
 	}
-	conn, err := dial(ctx, addr)
+	conn, refused, err := dial(ctx, addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: the D-Bus session bus did not answer in time: %w", store.ErrUnavailable, ctx.Err())
 		}
 		return nil, fmt.Errorf("%w: cannot connect to the D-Bus session bus: %v", store.ErrUnavailable, oneLine(err.Error()))
 	}
-	b.conn, b.addr = conn, addr
+	b.conn, b.addr, b.refused = conn, addr, refused
 	return conn, nil
 }
 
@@ -132,7 +133,7 @@ func (b *Backend) client(ctx context.Context, op string) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secretservice: %s: %w", op, err)
 	}
-	c := &client{b: b, conn: conn, addr: b.addr, coll: b.coll, sess: b.sess}
+	c := &client{b: b, conn: conn, addr: b.addr, refused: b.refused, coll: b.coll, sess: b.sess}
 	if c.coll == "" {
 		c.coll = defaultAlias
 	}
@@ -157,6 +158,9 @@ func (b *Backend) start(ctx context.Context, op string, query map[string]string,
 	}
 	paths, err := c.searchUnlocked(ctx, query)
 	if err != nil {
+		if r := c.refused(); r != nil {
+			err = r // the calls only saw the connection close
+		}
 		return nil, nil, b.fail(op, err)
 	}
 	if wantSession {

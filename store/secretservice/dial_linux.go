@@ -25,46 +25,46 @@ import (
 // dial connects to the bus at addr. The connection is ready for calls when
 // dial returns, but it may not have heard from the bus yet: every call made
 // on it carries its own deadline, and a bus that never answers fails the
-// calls, not dial.
+// calls, not dial; refused, the first calls fail and refused says why.
 //
 // A bus on one unix socket (the session bus, nearly always) costs no round
 // trip here: the authentication and Hello are sent in one go and the first
 // calls follow them before the bus replies, as sd-bus does. godbus would
 // wait for four replies (AUTH, AUTH EXTERNAL, NEGOTIATE_UNIX_FD, Hello)
 // before the first call. Other addresses go through godbus's own handshake.
-func dial(ctx context.Context, addr string) (*dbus.Conn, error) {
+func dial(ctx context.Context, addr string) (conn *dbus.Conn, refused func() error, err error) {
 	sock, ok := unixSocket(addr)
 	if !ok {
-		return dialGodbus(ctx, addr)
+		conn, err := dialGodbus(ctx, addr)
+		return conn, func() error { return nil }, err
 	}
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "unix", sock)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	uid := strconv.Itoa(os.Geteuid())
 	// EXTERNAL: the bus reads our uid from the socket. No NEGOTIATE_UNIX_FD:
 	// the Secret Service API passes no file descriptors.
 	if _, err := nc.Write([]byte("\x00AUTH EXTERNAL " + hex.EncodeToString([]byte(uid)) + "\r\nBEGIN\r\n")); err != nil {
 		_ = nc.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	t := &pipelinedAuth{Conn: nc, r: bufio.NewReader(nc)}
-	conn, err := dbus.NewConn(t)
-	if err != nil {
+	if conn, err = dbus.NewConn(t); err != nil {
 		_ = nc.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	// godbus starts reading messages only at the end of Auth, so Auth runs
 	// against t's script (see pipelinedAuth) without touching the socket.
 	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(uid)}); err != nil {
 		_ = conn.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	// The bus handles Hello before any later message of ours; nothing needs
 	// its answer (our unique name).
 	conn.BusObject().Go("org.freedesktop.DBus.Hello", 0, nil)
-	return conn, nil
+	return conn, t.refused, nil
 }
 
 // pipelinedAuth is the socket under a godbus connection whose
@@ -82,6 +82,14 @@ type pipelinedAuth struct {
 	line     []byte       // what godbus is writing, up to the next CRLF
 	begun    bool         // godbus wrote BEGIN
 	answered bool         // the bus's OK was read
+	err      error        // the bus did not answer OK
+}
+
+// refused returns why the bus refused the connection, or nil.
+func (t *pipelinedAuth) refused() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
 }
 
 // fakeGUID answers godbus's AUTH; godbus keeps it and never checks it.
@@ -133,15 +141,15 @@ func (t *pipelinedAuth) Read(p []byte) (int, error) {
 	if !answered {
 		// Only godbus's reading goroutine gets here.
 		line, err := t.r.ReadString('\n')
+		if err == nil && !strings.HasPrefix(line, "OK ") {
+			err = fmt.Errorf("the D-Bus session bus refused authentication: %s", oneLine(line))
+		}
+		t.mu.Lock()
+		t.answered, t.err = err == nil, err
+		t.mu.Unlock()
 		if err != nil {
 			return 0, err
 		}
-		if !strings.HasPrefix(line, "OK ") {
-			return 0, fmt.Errorf("the D-Bus session bus refused authentication: %s", oneLine(line))
-		}
-		t.mu.Lock()
-		t.answered = true
-		t.mu.Unlock()
 	}
 	return t.r.Read(p)
 }

@@ -74,6 +74,9 @@ func Start(t testing.TB, opts Options) *Env {
 		t.Fatalf("sstest: %v", err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			e.logTails(t)
+		}
 		if err := e.Close(); err != nil {
 			t.Errorf("sstest: %v", err)
 		}
@@ -185,6 +188,21 @@ func (e *Env) waitReady(d time.Duration) error {
 			return fmt.Errorf("gnome-keyring-daemon not ready within %v (last error %v; see %s)", d, err, filepath.Join(e.Dir, "gnome-keyring.log"))
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// logTails logs the end of each daemon's output, for a failed test.
+func (e *Env) logTails(t testing.TB) {
+	t.Helper()
+	for _, f := range e.logs {
+		b, err := os.ReadFile(f.Name())
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		if len(b) > 2000 {
+			b = b[len(b)-2000:]
+		}
+		t.Logf("sstest: %s:\n%s", filepath.Base(f.Name()), b)
 	}
 }
 
