@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docker-credential-mint/mint/store"
@@ -183,9 +184,15 @@ func (hp *helper) List(ctx context.Context) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(entries))
 	for key, e := range entries {
+		if hp.minter == nil && (hp.check == nil || e.Expiry.IsZero()) {
+			// Nothing to route or check: the common case, kept cheap
+			// for docker build's list of every registry.
+			out[e.ServerURL] = e.Username
+			continue
+		}
 		// Keys were made by ParseHost, so they parse; skip any that don't
 		// rather than fail the whole list.
-		h, err := ParseHost(key)
+		h, err := hostOfKey(key)
 		if err != nil {
 			continue
 		}
@@ -199,4 +206,19 @@ func (hp *helper) List(ctx context.Context) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// hostOfKey is ParseHost for a stored key, which ParseHost made: it splits
+// the canonical form directly and falls back to ParseHost for anything that
+// does not come back out as the same key.
+func hostOfKey(key string) (Host, error) {
+	reg, path, _ := strings.Cut(key, "/")
+	h := Host{Name: reg, Path: path}
+	if i := strings.LastIndexByte(reg, ':'); i >= 0 && !strings.HasSuffix(reg, "]") {
+		h.Name, h.Port = reg[:i], reg[i+1:]
+	}
+	if h.Name == "" || h.Key() != key || strings.ContainsAny(key, "@?#\\ ") {
+		return ParseHost(key)
+	}
+	return h, nil
 }

@@ -87,7 +87,8 @@ func HandleCommand(ctx context.Context, h Helper, action string, in io.Reader, o
 		if err != nil {
 			return err
 		}
-		return json.NewEncoder(out).Encode(c)
+		_, err = out.Write(encodeCredentials(c))
+		return err
 	case ActionErase:
 		url, err := readServerURL(in, action)
 		if err != nil {
@@ -100,7 +101,8 @@ func HandleCommand(ctx context.Context, h Helper, action string, in io.Reader, o
 		if err != nil {
 			return err
 		}
-		return json.NewEncoder(out).Encode(m)
+		_, err = out.Write(encodeList(m))
+		return err
 	case ActionVersion:
 		_, err := fmt.Fprintln(out, VersionLine())
 		return err
