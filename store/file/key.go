@@ -15,9 +15,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -30,6 +32,12 @@ type keys struct {
 	check [hashSize]byte // written in the header to tell a wrong key from damage
 	index []byte         // HMAC key for index hashes
 	aead  cipher.AEAD    // AES-256-GCM
+
+	// mac is HMAC-SHA256 keyed with index, set up once: a full read or
+	// a write hashes every entry key, and keying an HMAC costs two
+	// SHA-256 blocks each time.
+	macMu sync.Mutex
+	mac   hash.Hash
 }
 
 // derive computes HMAC-SHA256(raw, label): independent subkeys for the
@@ -54,11 +62,16 @@ func newKeys(raw []byte) (*keys, error) {
 	return k, nil
 }
 
-// hash is an entry key's index hash.
+// hash is an entry key's index hash. Safe for concurrent use.
 func (k *keys) hash(key string) []byte {
-	m := hmac.New(sha256.New, k.index)
-	m.Write([]byte(key))
-	return m.Sum(nil)[:hashSize]
+	k.macMu.Lock()
+	defer k.macMu.Unlock()
+	if k.mac == nil {
+		k.mac = hmac.New(sha256.New, k.index)
+	}
+	k.mac.Reset()
+	k.mac.Write([]byte(key))
+	return k.mac.Sum(make([]byte, 0, sha256.Size))[:hashSize]
 }
 
 func sha256Hex(s string) string {
