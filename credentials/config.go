@@ -140,10 +140,15 @@ func (c *Config) Match(h Host) (*Registry, bool) {
 // else that name under os.UserConfigDir(). path is "" when no location can
 // be determined (no $HOME): then there is no config.
 func ConfigPath() (path string, explicit bool) {
-	if p := os.Getenv(ConfigEnv); p != "" {
+	return ConfigPathFrom(os.Getenv)
+}
+
+// ConfigPathFrom is ConfigPath reading the environment through getenv.
+func ConfigPathFrom(getenv func(string) string) (path string, explicit bool) {
+	if p := getenv(ConfigEnv); p != "" {
 		return p, true
 	}
-	dir := os.Getenv("XDG_CONFIG_HOME")
+	dir := getenv("XDG_CONFIG_HOME")
 	if !filepath.IsAbs(dir) { // the XDG spec says to ignore relative paths
 		var err error
 		if dir, err = os.UserConfigDir(); err != nil {

@@ -206,24 +206,33 @@ func staticCheck(h credentials.Host, e store.Entry) error {
 	return static.Check(h, e)
 }
 
-// resolveKeychain turns "auto" into the first usable backend's name, in
-// DESIGN §4's order: the OS keychain, Secret Service, pass, and the
-// encrypted file where none of those is reachable (servers, CI, containers).
+// resolveKeychain turns "auto" into the first usable backend's name (see
+// autoKeychain); any other name is returned as is.
 func (e *env) resolveKeychain(ctx context.Context, name string) (string, error) {
 	if name != "auto" {
 		return name, nil
 	}
+	name, _ = e.autoKeychain(ctx)
+	return name, nil
+}
+
+// autoKeychain returns the first usable backend in DESIGN §4's order (the
+// OS keychain, Secret Service, pass, and the encrypted file where none of
+// those is reachable: servers, CI, containers) and why each one before it
+// was skipped.
+func (e *env) autoKeychain(ctx context.Context) (name string, skipped []string) {
 	for _, n := range platformBackendNames {
 		if probe := platformProbes[n]; probe != nil {
 			if err := probe(ctx, e); err != nil {
 				e.debugf("keychain: %s not usable: %v", n, err)
+				skipped = append(skipped, n+" not usable ("+oneLine(err.Error())+")")
 				continue
 			}
 		}
 		e.debugf("keychain: using %s", n)
-		return n, nil
+		return n, skipped
 	}
-	return "file", nil
+	return "file", skipped
 }
 
 // openBackend opens the named backend (not "auto") for namespace ns.

@@ -127,21 +127,10 @@ func (d *doctor) checkKeychain(ctx context.Context, cfg *credentials.Config) sto
 		source = "keychain: " + name + " in " + cfg.File
 	}
 	if name == credentials.KeychainAuto {
+		pctx, cancel := context.WithTimeout(ctx, keychainProbeTimeout)
 		var skipped []string
-		name = credentials.KeychainFile
-		for _, n := range platformBackendNames {
-			if probe := platformProbes[n]; probe != nil {
-				pctx, cancel := context.WithTimeout(ctx, keychainProbeTimeout)
-				err := probe(pctx, e)
-				cancel()
-				if err != nil {
-					skipped = append(skipped, fmt.Sprintf("%s not usable (%s)", n, oneLine(err.Error())))
-					continue
-				}
-			}
-			name = n
-			break
-		}
+		name, skipped = e.autoKeychain(pctx)
+		cancel()
 		why := ""
 		if len(skipped) > 0 {
 			why = ": " + strings.Join(skipped, "; ")

@@ -157,17 +157,7 @@ func (e *env) containersAuthFile() string {
 
 // configPath is credentials.ConfigPath read through e.getenv.
 func (e *env) configPath() (path string, explicit bool) {
-	if p := e.getenv(credentials.ConfigEnv); p != "" {
-		return p, true
-	}
-	dir := e.getenv("XDG_CONFIG_HOME")
-	if !filepath.IsAbs(dir) {
-		var err error
-		if dir, err = os.UserConfigDir(); err != nil {
-			return "", false
-		}
-	}
-	return filepath.Join(dir, "docker-credential-mint", "config.yaml"), false
+	return credentials.ConfigPathFrom(e.getenv)
 }
 
 // loadConfig is credentials.LoadDefaultConfig read through e.getenv.

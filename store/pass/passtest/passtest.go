@@ -21,6 +21,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/docker-credential-mint/mint/store/storetest"
 )
 
 // Programs are the programs Start runs (Debian packages pass, gpg, gpg-agent, gpgconf).
@@ -49,18 +51,11 @@ type Env struct {
 	dir string
 }
 
-// Require skips t when one of programs is not on PATH, or fails it when the
-// CI environment variable is set: CI must never skip silently.
+// Require is storetest.Require: skip, or fail under CI, when one of
+// programs is missing.
 func Require(t testing.TB, programs ...string) {
 	t.Helper()
-	for _, p := range programs {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s not found and CI is set: install it (%v)", p, err)
-			}
-			t.Skipf("%s not found (set CI=1 to make this a failure): %v", p, err)
-		}
-	}
+	storetest.Require(t, programs...)
 }
 
 // Start makes an Env for t (see Require for missing programs) and removes
