@@ -79,9 +79,8 @@ func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 		return store.Entry{}, b.fail("get", err)
 	}
 	secrets, err := c.secrets(secretsCall)
-	if isDBusError(err, errUnknownMethod) {
-		secrets, err = nil, nil // no GetSecrets: ask the item below
-	} else if err != nil {
+	bulk := !isDBusError(err, errUnknownMethod) // else ask the item itself, below
+	if err != nil && bulk {
 		return store.Entry{}, b.fail("get", err)
 	}
 	// The newest item of key whose secret could be read: an item deleted
@@ -99,7 +98,7 @@ func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 			return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
 		}
 		var ok bool
-		if secrets != nil {
+		if bulk {
 			sec, ok = secrets[w.path]
 		} else if sec, err = c.getSecret(ctx, w.path); err == nil {
 			ok = true

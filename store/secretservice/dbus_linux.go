@@ -20,13 +20,9 @@ import (
 )
 
 const (
-	busName         = "org.freedesktop.secrets"
-	servicePath     = dbus.ObjectPath("/org/freedesktop/secrets")
-	loginCollection = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
-	// defaultAlias is the default collection under its alias path, which
-	// the specification gives every alias: calls on it need no ReadAlias
-	// round trip first.
-	defaultAlias      = dbus.ObjectPath("/org/freedesktop/secrets/aliases/default")
+	busName           = "org.freedesktop.secrets"
+	servicePath       = dbus.ObjectPath("/org/freedesktop/secrets")
+	loginCollection   = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
 	ifaceService      = "org.freedesktop.Secret.Service"
 	ifaceCollection   = "org.freedesktop.Secret.Collection"
 	ifaceItem         = "org.freedesktop.Secret.Item"
@@ -68,9 +64,8 @@ type session struct {
 	key  []byte
 }
 
-// client is what one operation uses: a connection, the collection (its
-// alias path until the alias is found not to work) and the session, if
-// open.
+// client is what one operation uses: a connection, the default collection
+// ("" until known) and the session, if open.
 type client struct {
 	b       *Backend
 	conn    *dbus.Conn
@@ -134,21 +129,27 @@ func (b *Backend) client(ctx context.Context, op string) (*client, error) {
 		return nil, fmt.Errorf("secretservice: %s: %w", op, err)
 	}
 	c := &client{b: b, conn: conn, addr: b.addr, refused: b.refused, coll: b.coll, sess: b.sess}
-	if c.coll == "" {
-		c.coll = defaultAlias
-	}
 	return c, nil
 }
 
-// start is the first round trip of every operation. It connects and, at
-// once, searches the default collection for query, reads whether the
-// collection is locked and, when wantSession is set and none is open yet,
-// opens the session. A locked collection fails with store.ErrUnavailable,
-// unless AllowPrompt lets the user unlock it.
+// start is the first round trip of every operation. It connects and sends
+// at once the search for query, ReadAlias("default") (once per connection)
+// and, when wantSession is set and none is open yet, OpenSession. It
+// returns the unlocked items found. Items of ours that are locked fail the
+// operation with store.ErrUnavailable, unless AllowPrompt lets the user
+// unlock them; so does a locked default collection when nothing was found
+// (a service may hide a locked collection's items).
 func (b *Backend) start(ctx context.Context, op string, query map[string]string, wantSession bool) (*client, []dbus.ObjectPath, error) {
 	c, err := b.client(ctx, op)
 	if err != nil {
 		return nil, nil, err
+	}
+	// OpenSession goes last: see greetService.
+	svc := c.conn.Object(busName, servicePath)
+	search := svc.GoWithContext(ctx, ifaceService+".SearchItems", 0, nil, query)
+	var alias *dbus.Call
+	if c.coll == "" {
+		alias = svc.GoWithContext(ctx, ifaceService+".ReadAlias", 0, nil, "default")
 	}
 	var opening *openingSession
 	if wantSession && c.sess == nil {
@@ -156,7 +157,7 @@ func (b *Backend) start(ctx context.Context, op string, query map[string]string,
 			return nil, nil, b.fail(op, err)
 		}
 	}
-	paths, err := c.searchUnlocked(ctx, query)
+	paths, err := c.searchUnlocked(ctx, query, search, alias)
 	if err != nil {
 		if r := c.refused(); r != nil {
 			err = r // the calls only saw the connection close
@@ -171,100 +172,123 @@ func (b *Backend) start(ctx context.Context, op string, query map[string]string,
 	return c, paths, nil
 }
 
-// searchUnlocked searches the collection for query and, in the same round
-// trip, checks that the collection is unlocked (see start).
-func (c *client) searchUnlocked(ctx context.Context, query map[string]string) ([]dbus.ObjectPath, error) {
-	coll := c.conn.Object(busName, c.coll)
-	lockedCall := coll.GoWithContext(ctx, ifaceProperties+".Get", 0, nil, ifaceCollection, "Locked")
-	searchCall := coll.GoWithContext(ctx, ifaceCollection+".SearchItems", 0, nil, query)
-	var locked dbus.Variant
-	lockedErr := (<-lockedCall.Done).Store(&locked)
-	var paths []dbus.ObjectPath
-	searchErr := (<-searchCall.Done).Store(&paths)
-	if isDBusError(lockedErr, gone...) {
-		if c.coll != defaultAlias {
-			c.b.setCollection(c.conn, "") // the collection went away: look again next time
-			return nil, fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
-		}
-		// No default alias, or a service that does not serve alias paths:
-		// find the collection the long way, once per connection.
-		p, err := c.defaultCollection(ctx)
-		if err != nil {
+// searchUnlocked is start's lock check of the SearchItems call search;
+// alias, if not nil, is the ReadAlias call sent with it.
+//
+// The search is the service's, over every collection, rather than the
+// default collection's: it tells locked items from unlocked ones, which
+// saves reading the collection's Locked property on every operation, and
+// it needs no collection path. (The default collection's alias path,
+// /org/freedesktop/secrets/aliases/default, would save the ReadAlias too,
+// but gnome-keyring resolves it on its D-Bus thread while its main thread
+// may be replacing the alias for a client that just connected, and then
+// answers with a path made of freed memory.)
+func (c *client) searchUnlocked(ctx context.Context, query map[string]string, search, alias *dbus.Call) ([]dbus.ObjectPath, error) {
+	if alias != nil {
+		var p dbus.ObjectPath
+		if err := (<-alias.Done).Store(&p); err != nil && !isDBusError(err, gone...) {
 			return nil, err
 		}
-		c.coll = p
-		c.b.setCollection(c.conn, p)
-		return c.searchUnlocked(ctx, query)
+		c.setCollection(p)
 	}
-	if lockedErr != nil {
-		return nil, lockedErr
-	}
-	if isLocked, ok := locked.Value().(bool); !ok {
-		return nil, fmt.Errorf("unexpected Locked property %s", locked.Signature())
-	} else if isLocked {
-		if !c.b.opts.AllowPrompt {
+	for prompted := false; ; prompted = true {
+		var unlocked, locked []dbus.ObjectPath
+		if err := (<-search.Done).Store(&unlocked, &locked); err != nil {
+			return nil, err
+		}
+		if len(unlocked) == 0 && len(locked) == 0 {
+			var err error
+			if locked, err = c.lockedDefault(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if len(locked) == 0 {
+			return unlocked, nil
+		}
+		if !c.b.opts.AllowPrompt || prompted {
 			return nil, fmt.Errorf("%w: %s", store.ErrUnavailable, msgLocked)
 		}
-		if err := c.unlock(ctx); err != nil {
+		if err := c.unlock(ctx, locked); err != nil {
 			return nil, err
 		}
-		paths, searchErr = nil, c.conn.Object(busName, c.coll).CallWithContext(ctx, ifaceCollection+".SearchItems", 0, query).Store(&paths)
-	}
-	return paths, searchErr
-}
-
-// setCollection remembers the collection of conn's operations.
-func (b *Backend) setCollection(conn *dbus.Conn, p dbus.ObjectPath) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.conn == conn {
-		b.coll = p
+		search = c.conn.Object(busName, servicePath).GoWithContext(ctx, ifaceService+".SearchItems", 0, nil, query)
 	}
 }
 
-// search searches the collection for query.
-func (c *client) search(ctx context.Context, query map[string]string) ([]dbus.ObjectPath, error) {
-	var paths []dbus.ObjectPath
-	err := c.conn.Object(busName, c.coll).CallWithContext(ctx, ifaceCollection+".SearchItems", 0, query).Store(&paths)
-	return paths, err
+// lockedDefault returns the default collection if it is locked.
+func (c *client) lockedDefault(ctx context.Context) ([]dbus.ObjectPath, error) {
+	coll, err := c.collection(ctx)
+	if errors.Is(err, store.ErrUnavailable) {
+		return nil, nil // no default collection: nothing stored
+	}
+	if err != nil {
+		return nil, err
+	}
+	var locked dbus.Variant
+	err = c.conn.Object(busName, coll).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceCollection, "Locked").Store(&locked)
+	if isDBusError(err, gone...) {
+		c.setCollection("") // the collection went away: look again next time
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if v, _ := locked.Value().(bool); v {
+		return []dbus.ObjectPath{coll}, nil
+	}
+	return nil, nil
 }
 
-// defaultCollection resolves the "default" alias, falling back to "login".
-func (c *client) defaultCollection(ctx context.Context) (dbus.ObjectPath, error) {
-	var p dbus.ObjectPath
-	err := c.conn.Object(busName, servicePath).CallWithContext(ctx, ifaceService+".ReadAlias", 0, "default").Store(&p)
+// setCollection sets the default collection of the client and, for later
+// operations on its connection, of the Backend. "/" and "" are none.
+func (c *client) setCollection(p dbus.ObjectPath) {
+	if p == noPrompt {
+		p = ""
+	}
+	c.coll = p
+	c.b.mu.Lock()
+	defer c.b.mu.Unlock()
+	if c.b.conn == c.conn {
+		c.b.coll = p
+	}
+}
+
+// collection returns the default collection: the "default" alias as
+// start read it, else "login" if there is one.
+func (c *client) collection(ctx context.Context) (dbus.ObjectPath, error) {
+	if c.coll != "" {
+		return c.coll, nil
+	}
+	var label dbus.Variant
+	err := c.conn.Object(busName, loginCollection).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceCollection, "Label").Store(&label)
+	if isDBusError(err, gone...) {
+		return "", fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
+	}
 	if err != nil {
 		return "", err
 	}
-	if p != noPrompt && p != "" {
-		return p, nil
-	}
-	var label dbus.Variant
-	err = c.conn.Object(busName, loginCollection).CallWithContext(ctx, ifaceProperties+".Get", 0, ifaceCollection, "Label").Store(&label)
-	if err == nil {
-		return loginCollection, nil
-	}
-	return "", fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
+	c.setCollection(loginCollection)
+	return loginCollection, nil
 }
 
-// unlock asks the service to unlock the collection, showing its prompt.
-func (c *client) unlock(ctx context.Context) error {
-	if c.coll == defaultAlias {
-		// Unlock reports the collections it unlocked by their own paths.
-		p, err := c.defaultCollection(ctx)
-		if err != nil {
-			return err
-		}
-		c.coll = p
-	}
+// search searches every collection for query and returns the unlocked
+// items.
+func (c *client) search(ctx context.Context, query map[string]string) ([]dbus.ObjectPath, error) {
+	var unlocked, locked []dbus.ObjectPath
+	err := c.conn.Object(busName, servicePath).CallWithContext(ctx, ifaceService+".SearchItems", 0, query).Store(&unlocked, &locked)
+	return unlocked, err
+}
+
+// unlock asks the service to unlock objects, showing its prompt.
+func (c *client) unlock(ctx context.Context, objects []dbus.ObjectPath) error {
 	var unlocked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
-	err := c.conn.Object(busName, servicePath).CallWithContext(ctx, ifaceService+".Unlock", 0, []dbus.ObjectPath{c.coll}).Store(&unlocked, &prompt)
+	err := c.conn.Object(busName, servicePath).CallWithContext(ctx, ifaceService+".Unlock", 0, objects).Store(&unlocked, &prompt)
 	if err != nil {
 		return err
 	}
 	if prompt == noPrompt {
-		if slices.Contains(unlocked, c.coll) {
+		if len(unlocked) > 0 {
 			return nil
 		}
 		return fmt.Errorf("%w: the Secret Service did not unlock the keyring", store.ErrUnavailable)
@@ -524,8 +548,8 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 	if !utf8.Valid(value) {
 		sec.ContentType = "application/octet-stream"
 	}
+	var err error
 	if s.key != nil {
-		var err error
 		if sec.Parameters, sec.Value, err = encrypt(s.key, value); err != nil {
 			return err
 		}
@@ -534,8 +558,17 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 		ifaceItem + ".Label":      dbus.MakeVariant(label),
 		ifaceItem + ".Attributes": dbus.MakeVariant(attrs),
 	}
+	coll, err := c.collection(ctx)
+	if err != nil {
+		return err
+	}
 	var itemPath, prompt dbus.ObjectPath
-	if err := c.conn.Object(busName, c.coll).CallWithContext(ctx, ifaceCollection+".CreateItem", 0, props, sec, true).Store(&itemPath, &prompt); err != nil {
+	err = c.conn.Object(busName, coll).CallWithContext(ctx, ifaceCollection+".CreateItem", 0, props, sec, true).Store(&itemPath, &prompt)
+	if isDBusError(err, gone...) {
+		c.setCollection("") // the collection went away: look again next time
+		return fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
+	}
+	if err != nil {
 		return err
 	}
 	return c.handlePrompt(ctx, prompt)

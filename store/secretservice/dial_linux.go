@@ -64,7 +64,19 @@ func dial(ctx context.Context, addr string) (conn *dbus.Conn, refused func() err
 	// The bus handles Hello before any later message of ours; nothing needs
 	// its answer (our unique name).
 	conn.BusObject().Go("org.freedesktop.DBus.Hello", 0, nil)
+	greetService(conn)
 	return conn, t.refused, nil
+}
+
+// greetService sends the Secret Service a Ping that wants no reply and
+// starts nothing, ahead of the first real call. gnome-keyring (42) sets up
+// its state for a new client from a high-priority idle callback queued as
+// the client's first message comes in, and that callback can lose the race
+// with the message itself: a first OpenSession then crashes the daemon
+// (assertion 'client' failed, then a GLib error). With the Ping first, the
+// real calls come in after it.
+func greetService(conn *dbus.Conn) {
+	conn.Object(busName, "/").Go("org.freedesktop.DBus.Peer.Ping", dbus.FlagNoReplyExpected|dbus.FlagNoAutoStart, nil)
 }
 
 // pipelinedAuth is the socket under a godbus connection whose
@@ -228,6 +240,7 @@ func dialGodbus(ctx context.Context, addr string) (*dbus.Conn, error) {
 			done <- result{nil, err}
 			return
 		}
+		greetService(conn)
 		done <- result{conn, nil}
 	}()
 	select {

@@ -24,8 +24,8 @@
 //
 // On a session bus that is a unix socket (nearly always), secrets travel
 // over the bus in the specification's "plain" algorithm: only the user and
-// root can read that bus, and both can read the keyring itself (see
-// sessionAlgorithms). On any other bus they are encrypted with its
+// root can read that bus, and both can read the unlocked keyring itself. On
+// any other bus they are encrypted with its
 // dh-ietf1024-sha256-aes128-cbc-pkcs7 algorithm, or plain when the service
 // does not offer it.
 //

@@ -248,6 +248,7 @@ func TestBackend_locked(t *testing.T) {
 	}
 	ops := map[string]func(context.Context) error{
 		"Get":    func(ctx context.Context) error { _, err := b.Get(ctx, "l.example"); return err },
+		"miss":   func(ctx context.Context) error { _, err := b.Get(ctx, "nothere.example"); return err },
 		"Put":    func(ctx context.Context) error { return b.Put(ctx, "l.example", store.Entry{Secret: "x"}) },
 		"Delete": func(ctx context.Context) error { return b.Delete(ctx, "l.example") },
 		"List":   func(ctx context.Context) error { _, err := b.List(ctx); return err },
@@ -510,9 +511,9 @@ func newMonitor(t *testing.T, env *sstest.Env) *monitor {
 	return m
 }
 
-// calls returns the calls seen since the last time, as
-// "interface.member path" ("Get" with the property name), up to a Ping
-// that it sends itself to know it has seen everything before.
+// calls returns the calls seen since the last time, as "member path"
+// ("Get" with the property name), up to a GetMachineId that it sends
+// itself to know it has seen everything before.
 func (m *monitor) calls(t *testing.T, env *sstest.Env) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -522,7 +523,7 @@ func (m *monitor) calls(t *testing.T, env *sstest.Env) []string {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if err := conn.Object("org.freedesktop.secrets", "/").CallWithContext(ctx, "org.freedesktop.DBus.Peer.Ping", 0).Err; err != nil {
+	if err := conn.Object("org.freedesktop.secrets", "/").CallWithContext(ctx, "org.freedesktop.DBus.Peer.GetMachineId", 0).Err; err != nil {
 		t.Fatal(err)
 	}
 	var out []string
@@ -531,7 +532,7 @@ func (m *monitor) calls(t *testing.T, env *sstest.Env) []string {
 		case msg := <-m.ch:
 			member, _ := msg.Headers[dbus.FieldMember].Value().(string)
 			path, _ := msg.Headers[dbus.FieldPath].Value().(dbus.ObjectPath)
-			if member == "Ping" {
+			if member == "GetMachineId" {
 				return out
 			}
 			if member == "Get" && len(msg.Body) == 2 {
@@ -539,14 +540,14 @@ func (m *monitor) calls(t *testing.T, env *sstest.Env) []string {
 			}
 			out = append(out, member+" "+strings.TrimPrefix(string(path), "/org/freedesktop/secrets"))
 		case <-ctx.Done():
-			t.Fatal("the monitor saw no Ping")
+			t.Fatal("the monitor saw no GetMachineId")
 		}
 	}
 }
 
 // TestBackend_calls pins the calls of each operation: a get is two round
-// trips, the search, lock check and session opening, then the item's
-// attributes and secret.
+// trips, the search (which tells locked items), ReadAlias and the
+// session's opening, then the item's attributes and secret.
 func TestBackend_calls(t *testing.T) {
 	env := sstest.Start(t, sstest.Options{})
 	ctx := context.Background()
@@ -558,22 +559,24 @@ func TestBackend_calls(t *testing.T) {
 	m := newMonitor(t, env)
 	m.calls(t, env)
 	warm := newBackend(t, env, "calls")
-	round1 := []string{"OpenSession ", "Get Locked /aliases/default", "SearchItems /aliases/default"}
+	round1 := []string{"Ping /", "SearchItems ", "ReadAlias ", "OpenSession "}
+	round2 := []string{"GetSecrets ", "Get Attributes /collection/login/1"}
 	for _, tc := range []struct {
 		name string
 		op   func() error
 		want []string
 	}{
 		{"cold get", func() error { _, err := newBackend(t, env, "calls").Get(ctx, "c.example"); return err },
-			append(round1, "GetSecrets ", "Get Attributes /collection/login/1")},
+			append(round1, round2...)},
+		// A miss makes sure the default collection is not locked.
 		{"cold get, miss", func() error { _, err := newBackend(t, env, "calls").Get(ctx, "x.example"); return err },
-			round1},
+			append(round1, "Get Locked /collection/login")},
 		{"list", func() error { _, err := newBackend(t, env, "calls").List(ctx); return err },
-			[]string{"Get Locked /aliases/default", "SearchItems /aliases/default", "Get Attributes /collection/login/1"}},
+			[]string{"Ping /", "SearchItems ", "ReadAlias ", "Get Attributes /collection/login/1"}},
 		{"first get", func() error { _, err := warm.Get(ctx, "c.example"); return err },
-			append(round1, "GetSecrets ", "Get Attributes /collection/login/1")},
+			append(round1, round2...)},
 		{"second get", func() error { _, err := warm.Get(ctx, "c.example"); return err },
-			[]string{"Get Locked /aliases/default", "SearchItems /aliases/default", "GetSecrets ", "Get Attributes /collection/login/1"}},
+			append([]string{"SearchItems "}, round2...)},
 	} {
 		err := tc.op()
 		if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -302,6 +302,11 @@ func (e *Env) Unlock(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
+	// A first OpenSession from a new client can crash gnome-keyring 42 (see
+	// greetService in package secretservice): a Ping goes first.
+	if err := conn.Object("org.freedesktop.secrets", "/").CallWithContext(ctx, "org.freedesktop.DBus.Peer.Ping", 0).Err; err != nil {
+		return fmt.Errorf("unlock: %w", err)
+	}
 	svc := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets")
 	var out dbus.Variant
 	var session dbus.ObjectPath
