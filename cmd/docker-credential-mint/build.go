@@ -263,3 +263,6 @@ type (
 	openFunc  func(ctx context.Context, e *env, ns string) (store.Backend, error)
 	probeFunc func(ctx context.Context, e *env) error
 )
+
+// oneLine squeezes s onto one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -10,6 +10,8 @@ import (
 )
 
 // command is an operator command beyond the protocol (login, status, …).
+// Their files carry //go:build !lean: the protocol binary links none of them
+// and hands every command to the full build (build_lean.go).
 // The protocol actions never go through here, so none of this adds work to
 // the get path: a command's file registers it in init with a plain map
 // assignment and does all its work when run.

@@ -219,7 +219,8 @@ func TestLean_handOffLoop(t *testing.T) {
 }
 
 // TestLean_lightInit keeps the protocol binary's start-up light: no HTTP or
-// TLS package is linked, and package main does (almost) nothing at init (a
+// TLS package and no operator command is linked, and package main does
+// (almost) nothing at init (a
 // package-level regexp.MustCompile, for one, costs more than a whole get).
 func TestLean_lightInit(t *testing.T) {
 	s := newLeanSandbox(t, false)
@@ -239,6 +240,8 @@ func TestLean_lightInit(t *testing.T) {
 		switch pkg := m[1]; {
 		case pkg == "net/http", pkg == "crypto/tls", pkg == "crypto/x509", strings.Contains(pkg, "/provider/oauth2"), strings.Contains(pkg, "/provider/registry"):
 			t.Errorf("the protocol binary links %s", pkg)
+		case pkg == "flag":
+			t.Errorf("the protocol binary links the operator commands (package flag): give their files //go:build !lean")
 		case pkg == "main":
 			if allocs, _ := strconv.Atoi(m[3]); allocs > 64 {
 				t.Errorf("package main's init makes %s allocations (%s bytes): move that work out of init", m[3], m[2])

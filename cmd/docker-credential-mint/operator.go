@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 The docker-credential-mint authors
 
+//go:build !lean
+
 package main
 
 import (
@@ -104,9 +106,6 @@ func fail(stderr io.Writer, name string, err error) int {
 	fmt.Fprintf(stderr, "docker-credential-mint %s: %s\n", name, oneLine(err.Error()))
 	return 1
 }
-
-// oneLine squeezes s onto one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // multiFlag is a repeatable string flag (--registry a --registry b).
 type multiFlag []string

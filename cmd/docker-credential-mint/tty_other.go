@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 The docker-credential-mint authors
 
-//go:build !linux && !darwin
+//go:build !linux && !darwin && !lean
 
 package main
 
