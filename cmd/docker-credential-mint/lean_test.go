@@ -87,19 +87,7 @@ func (s *leanSandbox) linkFull() {
 
 func (s *leanSandbox) run(stdin string, args ...string) (string, string, int) {
 	s.t.Helper()
-	cmd := exec.Command(s.bin, args...)
-	cmd.Env = s.env
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		s.t.Fatalf("run %s: %v", s.bin, err)
-	}
-	return out.String(), errb.String(), code
+	return s.execProgram(s.bin, stdin, args...)
 }
 
 // fullBuildName is the name the protocol binary looks for next to itself.

@@ -67,7 +67,13 @@ func newSandbox(t *testing.T, extra ...string) *sandbox {
 // exec runs the helper with one action and returns stdout, stderr and the exit status.
 func (s *sandbox) exec(stdin string, args ...string) (string, string, int) {
 	s.t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	return s.execProgram(os.Args[0], stdin, args...)
+}
+
+// execProgram runs program (a helper build) in the sandbox.
+func (s *sandbox) execProgram(program, stdin string, args ...string) (string, string, int) {
+	s.t.Helper()
+	cmd := exec.Command(program, args...)
 	cmd.Env = s.env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
