@@ -5,8 +5,9 @@
 // (GNOME Keyring, KeePassXC, KWallet's bridge) over the D-Bus session bus,
 // in pure Go (no libsecret, no cgo).
 //
-// Each key is one item of the default collection (normally "login"). The
-// item's secret is the entry's Secret and nothing else; everything else is
+// Each key is one item, written to the default collection (normally
+// "login") and found in any collection (so an item written before the
+// default changed is still read, replaced and erased). The item's secret is the entry's Secret and nothing else; everything else is
 // kept in the item's attributes, so that List reads attributes only and never
 // asks for a secret:
 //
@@ -30,8 +31,9 @@
 // does not offer it.
 //
 // A get is two round trips after connecting, and connecting is none: the
-// search, the lock check and the session's opening go out together, then
-// the found items' attributes and secrets.
+// search (which tells locked items from unlocked ones), the default
+// collection's lookup and the session's opening go out together, then the
+// found items' attributes and secrets.
 //
 // The Backend never shows a prompt unless Options.AllowPrompt is set: a
 // locked collection is an error wrapping store.ErrUnavailable. Every D-Bus
