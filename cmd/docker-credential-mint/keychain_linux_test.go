@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,5 +81,30 @@ func TestBinary_secretServiceUnavailable(t *testing.T) {
 			t.Errorf("%s: store = %q, stderr %q (exit %d); want a one-line secretservice error", name, out, errs, code)
 		}
 		t.Logf("%s: %s", name, strings.TrimSpace(out))
+	}
+}
+
+// TestDoctor_secretServiceLocked: doctor against a real gnome-keyring whose
+// login collection is locked says so, with the fix, and exits 1; unlocked,
+// the same keychain passes.
+func TestDoctor_secretServiceLocked(t *testing.T) {
+	ss := sstest.Start(t, sstest.Options{})
+	s := newSandbox(t, "DBUS_SESSION_BUS_ADDRESS="+ss.Address)
+	s.env = append(withoutVar(s.env, "DOCKER_CREDENTIAL_MINT_KEYCHAIN"), "DOCKER_CREDENTIAL_MINT_KEYCHAIN=secretservice")
+	s.store("locked.example", "u", "lockedpw")
+	ctx := context.Background()
+	if err := ss.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := s.exec("", "doctor")
+	t.Logf("doctor, locked:\n%s%s", out, errs)
+	if code != 1 || !strings.Contains(out, "locked") || strings.Contains(out+errs, "lockedpw") {
+		t.Errorf("doctor on a locked keyring: exit %d, stdout %q, stderr %q; want exit 1 naming the lock", code, out, errs)
+	}
+	if err := ss.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := s.exec("", "doctor"); strings.Contains(out, "locked") {
+		t.Errorf("doctor on an unlocked keyring: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
