@@ -6,8 +6,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/docker-credential-mint/mint/store/secretservice/sstest"
@@ -24,20 +22,12 @@ func TestKeychain_ConfigFileChoosesBackend(t *testing.T) {
 	for _, where := range []string{"env", "xdg"} {
 		t.Run(where, func(t *testing.T) {
 			e := newEnv(t)
-			t.Cleanup(func() { scanForSecrets(t, ss.Dir) })
-			e.setenv("DBUS_SESSION_BUS_ADDRESS", ss.Address)
+			useSecretService(t, e, ss)
 			e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "")
-			cfg := filepath.Join(e.root, "mint.yaml")
 			if where == "xdg" {
-				cfg = filepath.Join(e.xdgConfig, helperName, "config.yaml")
+				e.writeDefaultMintConfig("keychain: file\n")
 			} else {
-				e.setenv("DOCKER_CREDENTIAL_MINT_CONFIG", cfg)
-			}
-			if err := os.MkdirAll(filepath.Dir(cfg), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(cfg, []byte("keychain: file\n"), 0o600); err != nil {
-				t.Fatal(err)
+				e.writeMintConfig("keychain: file\n")
 			}
 			host := "127.0.0.1:5998"
 			e.store(host, "alice", alicePW)

@@ -50,32 +50,47 @@ func containersSetup(t *testing.T, e *env, hosts ...string) (policy string) {
 	return filepath.Join(dir, "policy.json")
 }
 
+// skopeoLogin logs user in to host with skopeo login (password on stdin).
+func skopeoLogin(t *testing.T, e *env, host, user, password string) {
+	t.Helper()
+	e.run(password+"\n", "skopeo", "login", "--tls-verify=false", "-u", user, "--password-stdin", host)
+}
+
+// skopeoLogout logs out of host with skopeo logout.
+func skopeoLogout(t *testing.T, e *env, host string) {
+	t.Helper()
+	e.run("", "skopeo", "logout", host)
+}
+
+// skopeoInspect inspects the image ref (no transport prefix) with skopeo
+// and returns its output.
+func skopeoInspect(t *testing.T, e *env, ref string) string {
+	t.Helper()
+	return e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+}
+
 // TestSkopeo_LoginInspectCopyLogout: skopeo (containers/image) logs in,
 // inspects and copies through the helper named in credHelpers, and logs out.
 func TestSkopeo_LoginInspectCopyLogout(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "skopeo", "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "skopeo", "crane")
 	policy := containersSetup(t, e, r.host)
 
-	e.run(alicePW+"\n", "skopeo", "login", "--tls-verify=false", "-u", "alice", "--password-stdin", r.host)
+	skopeoLogin(t, e, r.host, "alice", alicePW)
 	e.wantCred(r.host, "alice", alicePW)
 
-	src := "docker://" + r.host + "/alice/s:1"
-	cranePush(t, e, r.host+"/alice/s:1")
-	out := e.run("", "skopeo", "inspect", "--tls-verify=false", src)
-	if !strings.Contains(out, `"Digest"`) {
+	ref := r.host + "/alice/s:1"
+	cranePush(t, e, ref)
+	if out := skopeoInspect(t, e, ref); !strings.Contains(out, `"Digest"`) {
 		t.Errorf("skopeo inspect: no digest:\n%s", redact(out))
 	}
 	e.run("", "skopeo", "copy", "--policy", policy, "--src-tls-verify=false", "--dest-tls-verify=false",
-		src, "docker://"+r.host+"/alice/s:copy")
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+r.host+"/alice/s:copy")
+		"docker://"+ref, "docker://"+r.host+"/alice/s:copy")
+	skopeoInspect(t, e, r.host+"/alice/s:copy")
 
-	e.run("", "skopeo", "logout", r.host)
+	skopeoLogout(t, e, r.host)
 	e.wantNoCred(r.host)
-	e.fail("", "skopeo", "inspect", "--tls-verify=false", src)
+	e.fail("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
 	assertAuthFileClean(t, e)
 }
 
@@ -83,10 +98,7 @@ func TestSkopeo_LoginInspectCopyLogout(t *testing.T) {
 // test's directory logs in through the helper, pulls, pushes and logs out.
 func TestPodman_LoginPullPushLogout(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "podman", "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "podman", "crane")
 	containersSetup(t, e, r.host)
 	// podman refuses a runroot longer than 50 characters: t.TempDir's are.
 	dir, err := os.MkdirTemp("", "mint-podman-")

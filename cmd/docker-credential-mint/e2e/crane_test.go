@@ -20,35 +20,56 @@ func cranePush(t *testing.T, e *env, ref string) {
 	e.run("", "crane", "append", "-f", layerTar(t, "hello.txt", "hello from "+t.Name()+"\n"), "-t", ref)
 }
 
+// craneLogin logs user in to host with crane auth login (password on
+// stdin).
+func craneLogin(t *testing.T, e *env, host, user, password string) {
+	t.Helper()
+	e.run(password, "crane", "auth", "login", host, "-u", user, "--password-stdin")
+}
+
+// craneLogout logs out of host with crane auth logout.
+func craneLogout(t *testing.T, e *env, host string) {
+	t.Helper()
+	e.run("", "crane", "auth", "logout", host)
+}
+
+// cranePull pulls ref with crane into a tarball under e.root and returns its
+// path.
+func cranePull(t *testing.T, e *env, ref, name string) string {
+	t.Helper()
+	f := filepath.Join(e.root, name)
+	e.run("", "crane", "pull", ref, f)
+	return f
+}
+
+// wantCraneTags checks that crane ls of repo lists exactly want (one tag a
+// line).
+func wantCraneTags(t *testing.T, e *env, repo, want string) {
+	t.Helper()
+	if out := e.run("", "crane", "ls", repo); strings.TrimSpace(out) != want {
+		t.Errorf("crane ls %s = %q, want %s", repo, out, want)
+	}
+}
+
 // TestCrane_LoginPushListPullLogout: crane auth login stores through the
 // helper; append (push), ls and pull read it back; logout erases it.
 func TestCrane_LoginPushListPullLogout(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
-	e.writeDockerConfig(configName, nil)
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "crane")
 
-	e.run(alicePW, "crane", "auth", "login", r.host, "-u", "alice", "--password-stdin")
-	e.wantCred(r.host, "alice", alicePW)
-	e.wantNoAuthInDockerConfig()
+	craneLogin(t, e, r.host, "alice", alicePW)
+	e.wantLoggedIn(r.host, "alice", alicePW)
 
 	ref := r.host + "/alice/c:1"
 	cranePush(t, e, ref)
-	if out := e.run("", "crane", "ls", r.host+"/alice/c"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls = %q, want 1", out)
-	}
-	pulled := filepath.Join(e.root, "pulled.tar")
-	e.run("", "crane", "pull", ref, pulled)
-	if fi, err := os.Stat(pulled); err != nil || fi.Size() == 0 {
+	wantCraneTags(t, e, r.host+"/alice/c", "1")
+	if fi, err := os.Stat(cranePull(t, e, ref, "pulled.tar")); err != nil || fi.Size() == 0 {
 		t.Errorf("crane pull wrote nothing: %v", err)
 	}
 
-	e.run("", "crane", "auth", "logout", r.host)
-	e.wantNoCred(r.host)
+	craneLogout(t, e, r.host)
+	e.wantLoggedOut(r.host)
 	e.fail("", "crane", "ls", r.host+"/alice/c")
-	e.wantNoAuthInDockerConfig()
 }
 
 // TestCrane_PathScopedEntryPreferred: crane asks for host/repo before host; a
@@ -56,10 +77,7 @@ func TestCrane_LoginPushListPullLogout(t *testing.T) {
 // repositories under alice/, and the host's entry serves the rest.
 func TestCrane_PathScopedEntryPreferred(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW, "bob": bobPW})
+	e, r := registrySetup(t, map[string]string{"alice": alicePW, "bob": bobPW}, "crane")
 	// The logging shim in front of the helper records every call.
 	e.writeDockerConfig(configName+"log", nil)
 
@@ -68,9 +86,7 @@ func TestCrane_PathScopedEntryPreferred(t *testing.T) {
 
 	ref := r.host + "/alice/scoped:1"
 	cranePush(t, e, ref)
-	if out := e.run("", "crane", "ls", r.host+"/alice/scoped"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls = %q, want 1", out)
-	}
+	wantCraneTags(t, e, r.host+"/alice/scoped", "1")
 	calls := e.calls()
 	if want := "get " + r.host + "/alice/scoped"; !slices.Contains(calls, want) {
 		t.Errorf("helper calls = %q, want %q among them", calls, want)

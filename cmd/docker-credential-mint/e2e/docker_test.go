@@ -17,12 +17,16 @@ import (
 // and a Docker config whose credsStore is the helper.
 func dockerSetup(t *testing.T) (*env, *registry) {
 	t.Helper()
-	needHelper(t)
-	e := newEnv(t)
+	e, r := registrySetup(t, map[string]string{"alice": alicePW, "bob": bobPW})
 	needDockerd(t, e)
-	r := startRegistry(t, map[string]string{"alice": alicePW, "bob": bobPW})
-	e.writeDockerConfig(configName, nil)
 	return e, r
+}
+
+// dockerLogin logs user in to host with docker login (password on stdin)
+// and returns its output.
+func dockerLogin(t *testing.T, e *env, host, user, password string) string {
+	t.Helper()
+	return e.run(password+"\n", "docker", "login", host, "-u", user, "--password-stdin")
 }
 
 // dockerImage imports a one-file image into dockerd as ref.
@@ -32,6 +36,13 @@ func dockerImage(t *testing.T, e *env, ref string) {
 	t.Cleanup(func() { e.exec("", "", "docker", "rmi", "-f", ref) })
 }
 
+// dockerPush imports a one-file image into dockerd as ref and pushes it.
+func dockerPush(t *testing.T, e *env, ref string) {
+	t.Helper()
+	dockerImage(t, e, ref)
+	e.run("", "docker", "push", ref)
+}
+
 // TestDocker_LoginPushPullLogout: docker login stores the credential through
 // the helper (never in config.json), push and pull use it, and docker logout
 // erases it under every spelling.
@@ -39,7 +50,7 @@ func TestDocker_LoginPushPullLogout(t *testing.T) {
 	t.Parallel()
 	e, r := dockerSetup(t)
 
-	out := e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	out := dockerLogin(t, e, r.host, "alice", alicePW)
 	if !strings.Contains(out, "Login Succeeded") {
 		t.Errorf("docker login: no \"Login Succeeded\":\n%s", redact(out))
 	}
@@ -52,8 +63,7 @@ func TestDocker_LoginPushPullLogout(t *testing.T) {
 	e.wantNoAuthInDockerConfig()
 
 	ref := r.host + "/alice/hello:1"
-	dockerImage(t, e, ref)
-	e.run("", "docker", "push", ref)
+	dockerPush(t, e, ref)
 	e.run("", "docker", "rmi", ref)
 	e.run("", "docker", "pull", ref)
 
@@ -81,7 +91,7 @@ func TestDocker_WrongPasswordKeepsCredential(t *testing.T) {
 	e, r := dockerSetup(t)
 
 	e.writeDockerConfig(configName+"log", nil)
-	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	dockerLogin(t, e, r.host, "alice", alicePW)
 	e.fail("not-"+bobPW+"\n", "docker", "login", r.host, "-u", "bob", "--password-stdin")
 	e.wantCred(r.host, "alice", alicePW)
 	// One store (alice's login); the failed login stored nothing.
@@ -90,8 +100,7 @@ func TestDocker_WrongPasswordKeepsCredential(t *testing.T) {
 	}
 
 	ref := r.host + "/alice/kept:1"
-	dockerImage(t, e, ref)
-	e.run("", "docker", "push", ref)
+	dockerPush(t, e, ref)
 	e.wantNoAuthInDockerConfig()
 }
 
@@ -101,17 +110,16 @@ func TestDocker_ReloginAsOtherUser(t *testing.T) {
 	t.Parallel()
 	e, r := dockerSetup(t)
 
-	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	dockerLogin(t, e, r.host, "alice", alicePW)
 	e.wantCred(r.host, "alice", alicePW)
-	e.run(bobPW+"\n", "docker", "login", "http://"+r.host, "-u", "bob", "--password-stdin")
+	dockerLogin(t, e, "http://"+r.host, "bob", bobPW)
 	e.wantCred(r.host, "bob", bobPW)
 	if got := e.list(); len(got) != 1 || got[r.host] != "bob" {
 		t.Errorf("list after re-login = %v, want only %s: bob", got, r.host)
 	}
 
 	ref := r.host + "/bob/x:1"
-	dockerImage(t, e, ref)
-	e.run("", "docker", "push", ref)
+	dockerPush(t, e, ref)
 	e.wantNoAuthInDockerConfig()
 }
 
@@ -128,7 +136,7 @@ func TestDocker_IdentityToken(t *testing.T) {
 	r := startTokenRegistry(t, map[string]string{"alice": alicePW})
 	e.writeDockerConfig(configName, nil)
 
-	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	dockerLogin(t, e, r.host, "alice", alicePW)
 	c, ok := e.get(r.host)
 	if !ok {
 		t.Fatalf("get(%q) after docker login: not found", r.host)
@@ -143,13 +151,10 @@ func TestDocker_IdentityToken(t *testing.T) {
 	e.wantNoAuthInDockerConfig()
 
 	ref := r.host + "/alice/id:1"
-	dockerImage(t, e, ref)
-	e.run("", "docker", "push", ref)
+	dockerPush(t, e, ref)
 	e.run("", "docker", "rmi", ref)
 	e.run("", "docker", "pull", ref)
-	if out := e.run("", "crane", "ls", r.host+"/alice/id"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls = %q, want 1", out)
-	}
+	wantCraneTags(t, e, r.host+"/alice/id", "1")
 	// The token server's ACL: alice may not push to bob/.
 	other := r.host + "/bob/id:1"
 	dockerImage(t, e, other)
@@ -167,13 +172,12 @@ func TestDocker_ClassicBuildListsAndGets(t *testing.T) {
 	e, r := dockerSetup(t)
 	e.writeDockerConfig(configName+"log", nil)
 
-	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	dockerLogin(t, e, r.host, "alice", alicePW)
 	carolPW := "carol-pw-" + randHex(6)
 	addSecret(t, carolPW)
 	e.store("other.example:5000", "carol", carolPW)
 	base := r.host + "/alice/base:1"
-	dockerImage(t, e, base)
-	e.run("", "docker", "push", base)
+	dockerPush(t, e, base)
 	e.run("", "docker", "rmi", base)
 
 	ctx := t.TempDir()

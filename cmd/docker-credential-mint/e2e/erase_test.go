@@ -42,14 +42,11 @@ func TestHelper_EraseMissing(t *testing.T) {
 // succeeds"; the answer must be skopeo's own "not logged in".
 func TestSkopeo_LogoutTwice(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "skopeo")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "skopeo")
 	containersSetup(t, e, r.host)
 
-	e.run(alicePW+"\n", "skopeo", "login", "--tls-verify=false", "-u", "alice", "--password-stdin", r.host)
-	e.run("", "skopeo", "logout", r.host)
+	skopeoLogin(t, e, r.host, "alice", alicePW)
+	skopeoLogout(t, e, r.host)
 	second := e.exec("", "", "skopeo", "logout", r.host)
 	if second.code < 0 || second.code > 1 || strings.Contains(second.out, "goroutine ") {
 		t.Errorf("second skopeo logout crashed:\n%s", second)

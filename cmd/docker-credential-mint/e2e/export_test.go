@@ -41,11 +41,9 @@ func TestExport_TokenChainCranePull(t *testing.T) {
 	ref := c.reg.host + "/chain/export:1"
 	cranePush(t, e, ref)
 
-	docs := exportDocs(t, e, c.reg.host)
-	wantExported(t, docs, c.reg.host, chainUsername, minted.Secret)
+	docs := exportDocs(t, e, c.reg.host, chainUsername, minted.Secret)
 	before := c.oidcStats(t)
-	e.run("", helperName, "logout", c.reg.host)
-	e.wantNoCred(c.reg.host)
+	helperLogout(t, e, c.reg.host)
 	pullWithExported(t, e, docs, ref)
 	if after := c.oidcStats(t); after.TokenRequests != before.TokenRequests {
 		t.Errorf("the pulls with exported documents made %d token requests at the OAuth2 server, want none", after.TokenRequests-before.TokenRequests)
@@ -59,20 +57,22 @@ func TestExport_TokenChainCranePull(t *testing.T) {
 // writes the stored credential.
 func TestExport_StaticCranePull(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
-	e.writeDockerConfig(configName, nil)
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "crane")
 	e.run(alicePW+"\n", helperName, "login", r.host, "-u", "alice", "--password-stdin")
 	ref := r.host + "/alice/export:1"
 	cranePush(t, e, ref)
 
-	docs := exportDocs(t, e, r.host)
-	wantExported(t, docs, r.host, "alice", alicePW)
-	e.run("", helperName, "logout", r.host)
-	e.wantNoCred(r.host)
+	docs := exportDocs(t, e, r.host, "alice", alicePW)
+	helperLogout(t, e, r.host)
 	pullWithExported(t, e, docs, ref)
+}
+
+// helperLogout runs the helper's own logout for host and checks that get
+// no longer finds it.
+func helperLogout(t *testing.T, e *env, host string) {
+	t.Helper()
+	e.run("", helperName, "logout", host)
+	e.wantNoCred(host)
 }
 
 // exported are the two documents export wrote for one registry: a
@@ -85,8 +85,9 @@ type exported struct {
 }
 
 // exportDocs runs export for host in both formats, into files under a
-// directory of its own, and checks the Secret's shape.
-func exportDocs(t *testing.T, e *env, host string) exported {
+// directory of its own, checks the Secret's shape and that both documents
+// hold user and password for host (wantExported).
+func exportDocs(t *testing.T, e *env, host, user, password string) exported {
 	t.Helper()
 	docs := exported{dir: t.TempDir()}
 	docs.config = filepath.Join(docs.dir, "config", "config.json")
@@ -128,6 +129,7 @@ func exportDocs(t *testing.T, e *env, host string) exported {
 	if err := os.WriteFile(docs.secret, dcj, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	wantExported(t, docs, host, user, password)
 	return docs
 }
 

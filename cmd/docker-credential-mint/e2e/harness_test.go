@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -446,6 +447,47 @@ func (e *env) wantNoAuthInDockerConfig() {
 	}
 }
 
+// wantLoggedIn checks that a client's login left the credential in the
+// helper (get answers user and secret) and none in config.json.
+func (e *env) wantLoggedIn(host, user, secret string) {
+	e.t.Helper()
+	e.wantCred(host, user, secret)
+	e.wantNoAuthInDockerConfig()
+}
+
+// wantLoggedOut checks that a client's logout erased the credential from the
+// helper and left none in config.json.
+func (e *env) wantLoggedOut(host string) {
+	e.t.Helper()
+	e.wantNoCred(host)
+	e.wantNoAuthInDockerConfig()
+}
+
+// writeMintConfig writes the helper's config file (DESIGN §5) with text
+// under e.root and points DOCKER_CREDENTIAL_MINT_CONFIG at it.
+func (e *env) writeMintConfig(text string) {
+	e.t.Helper()
+	f := filepath.Join(e.root, "mint.yaml")
+	if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	e.setenv("DOCKER_CREDENTIAL_MINT_CONFIG", f)
+}
+
+// writeDefaultMintConfig writes the helper's config file with text at its
+// default place, $XDG_CONFIG_HOME/docker-credential-mint/config.yaml, with
+// no DOCKER_CREDENTIAL_MINT_CONFIG to point at it.
+func (e *env) writeDefaultMintConfig(text string) {
+	e.t.Helper()
+	f := filepath.Join(e.xdgConfig, helperName, "config.yaml")
+	if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // scanForSecrets fails t if any regular file under root holds a test password
 // in plain text (or as base64 of user:password).
 func scanForSecrets(t interface{ Errorf(string, ...any) }, root string) {
@@ -515,7 +557,7 @@ func startProc(env []string, dir, logFile, name string, args ...string) (*proc, 
 	cmd.Stdout, cmd.Stderr = f, f
 	// Own process group; SIGTERM from the kernel should the test binary die
 	// without cleaning up (a test timeout panics past every t.Cleanup and
-	// TestMain's stopDockerd).
+	// TestMain's stop of the shared daemons).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -561,6 +603,114 @@ func (p *proc) logTail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return redact(strings.Join(lines, "\n"))
+}
+
+// sharedDaemon is a server the whole package shares (dockerd, containerd):
+// started on first use with its state in a private directory under the
+// package's temp dir, stopped by PID from TestMain.
+type sharedDaemon struct {
+	name  string        // the program, its log's name and the name in messages
+	sub   string        // its directory under pkgState.root (short: it holds sockets)
+	wait  time.Duration // how long it may take to answer after the start
+	grace time.Duration // from SIGTERM to SIGKILL on stop
+
+	once sync.Once
+	dir  string
+	proc *proc
+	err  error
+}
+
+// need runs start once for the whole package and returns its error; every
+// later call returns the same.
+func (d *sharedDaemon) need(start func() error) error {
+	d.once.Do(func() { d.err = start() })
+	return d.err
+}
+
+// makeDir creates d's private directory and returns it.
+func (d *sharedDaemon) makeDir() (string, error) {
+	d.dir = filepath.Join(pkgState.root, d.sub)
+	return d.dir, os.MkdirAll(d.dir, 0o700)
+}
+
+// env is the base environment of d's process: the children's PATH, HOME in
+// its directory, and more variables.
+func (d *sharedDaemon) env(more ...string) []string {
+	return append([]string{"PATH=" + pkgState.path, "HOME=" + d.dir, "LANG=C.UTF-8"}, more...)
+}
+
+// start starts d's program with env and args in its directory (output in
+// NAME.log there) and polls ready until it answers nil. When the process
+// exits or d.wait passes first, the error holds the end of its log; on a
+// timeout d is stopped.
+func (d *sharedDaemon) start(env, args []string, ready func() error) error {
+	p, err := startProc(env, d.dir, filepath.Join(d.dir, d.name+".log"), d.name, args...)
+	if err != nil {
+		return err
+	}
+	d.proc = p
+	deadline := time.Now().Add(d.wait)
+	for {
+		if p.exited() {
+			return fmt.Errorf("%s exited: %v\n%s", d.name, p.err, p.logTail(30))
+		}
+		err := ready()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			d.stop()
+			return fmt.Errorf("%s did not answer in %v: %v\n%s", d.name, d.wait, err, p.logTail(30))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// stop stops d by PID, then kills by PID whatever still runs from its
+// directory (containerd and its shims) and unmounts what it left mounted
+// there.
+func (d *sharedDaemon) stop() {
+	if d.proc == nil {
+		return
+	}
+	d.proc.stop(d.grace)
+	for _, pid := range pidsUsing(d.dir) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for _, m := range mountsUnder(d.dir) {
+		_ = syscall.Unmount(m, syscall.MNT_DETACH)
+	}
+	d.proc = nil
+}
+
+// pidsUsing returns the processes whose command line mentions dir.
+func pidsUsing(dir string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(b), dir) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// mountsUnder returns the mount points below dir, deepest first.
+func mountsUnder(dir string) []string {
+	b, _ := os.ReadFile("/proc/self/mounts")
+	var ms []string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 1 && strings.HasPrefix(f[1], dir+"/") {
+			ms = append([]string{f[1]}, ms...)
+		}
+	}
+	return ms
 }
 
 func mustLook(t testing.TB, name string) string {

@@ -17,14 +17,11 @@ import (
 // helper, and skopeo then inspects and logs in again through it.
 func TestImport_SkopeoAuthFile(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "skopeo", "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "skopeo", "crane")
 	containersSetup(t, e) // no credHelpers yet: skopeo keeps the password itself
 	ref := r.host + "/alice/imported:1"
 
-	e.run(alicePW+"\n", "skopeo", "login", "--tls-verify=false", "-u", "alice", "--password-stdin", r.host)
+	skopeoLogin(t, e, r.host, "alice", alicePW)
 	e.wantNoCred(r.host)
 	if b, err := os.ReadFile(e.authFile); err != nil || !strings.Contains(string(b), `"auth"`) {
 		t.Fatalf("skopeo login wrote no plaintext auth (nothing to import): %v\n%s", err, redact(string(b)))
@@ -42,13 +39,13 @@ func TestImport_SkopeoAuthFile(t *testing.T) {
 	cranePush(t, e, ref) // crane: through credsStore
 	e.fail("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
 	e.run("", helperName, "configure", "--containers", "--registry", r.host)
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	skopeoInspect(t, e, ref)
 
 	// A new skopeo login goes through the helper too, and leaves the file clean.
-	e.run("", "skopeo", "logout", r.host)
+	skopeoLogout(t, e, r.host)
 	e.wantNoCred(r.host)
-	e.run(alicePW+"\n", "skopeo", "login", "--tls-verify=false", "-u", "alice", "--password-stdin", r.host)
+	skopeoLogin(t, e, r.host, "alice", alicePW)
 	e.wantCred(r.host, "alice", alicePW)
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	skopeoInspect(t, e, ref)
 	assertAuthFileClean(t, e)
 }

@@ -24,27 +24,32 @@ func keychainSmoke(t *testing.T, e *env) {
 	r := startRegistry(t, map[string]string{"alice": alicePW})
 	e.writeDockerConfig(configName, nil)
 
-	e.run(alicePW, "crane", "auth", "login", r.host, "-u", "alice", "--password-stdin")
+	craneLogin(t, e, r.host, "alice", alicePW)
 	e.wantCred(r.host, "alice", alicePW)
 	e.wantCred("http://"+r.host+"/v2/", "alice", alicePW)
 	if got := e.list(); got[r.host] != "alice" {
 		t.Errorf("list = %v, want %s: alice", got, r.host)
 	}
 	cranePush(t, e, r.host+"/alice/k:1")
-	if out := e.run("", "crane", "ls", r.host+"/alice/k"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls = %q, want 1", out)
-	}
-	e.run("", "crane", "auth", "logout", r.host)
-	e.wantNoCred(r.host)
+	wantCraneTags(t, e, r.host+"/alice/k", "1")
+	craneLogout(t, e, r.host)
+	e.wantLoggedOut(r.host)
 	if r := e.helper("erase", r.host); r.code != 0 {
 		t.Errorf("erase of a missing key:\n%s", r)
 	}
 	e.fail("", "crane", "ls", r.host+"/alice/k")
-	e.wantNoAuthInDockerConfig()
 
-	if _, err := os.Stat(filepath.Join(e.xdgData, helperName)); err == nil {
+	if fileStoreUsed(e) {
 		t.Errorf("%s/%s exists: the file store was used instead of the keychain", e.xdgData, helperName)
 	}
+}
+
+// useSecretService points e at ss's session bus and has the secrets scan
+// look through ss's directory (the keyring's files) too.
+func useSecretService(t *testing.T, e *env, ss *sstest.Env) {
+	t.Helper()
+	t.Cleanup(func() { scanForSecrets(t, ss.Dir) })
+	e.setenv("DBUS_SESSION_BUS_ADDRESS", ss.Address)
 }
 
 // TestSecretService_Smoke: the helper with DOCKER_CREDENTIAL_MINT_KEYCHAIN=
@@ -56,8 +61,7 @@ func TestSecretService_Smoke(t *testing.T) {
 	needTools(t, "crane", "dbus-daemon", "gnome-keyring-daemon")
 	ss := sstest.Start(t, sstest.Options{})
 	e := newEnv(t)
-	t.Cleanup(func() { scanForSecrets(t, ss.Dir) })
-	e.setenv("DBUS_SESSION_BUS_ADDRESS", ss.Address)
+	useSecretService(t, e, ss)
 	e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "secretservice")
 	keychainSmoke(t, e)
 }
@@ -115,8 +119,7 @@ func TestKeychain_AutoPrefersSecretService(t *testing.T) {
 	needTools(t, "dbus-daemon", "gnome-keyring-daemon")
 	ss := sstest.Start(t, sstest.Options{})
 	e := newEnv(t)
-	t.Cleanup(func() { scanForSecrets(t, ss.Dir) })
-	e.setenv("DBUS_SESSION_BUS_ADDRESS", ss.Address)
+	useSecretService(t, e, ss)
 	e.setenv("DOCKER_CREDENTIAL_MINT_KEYCHAIN", "auto")
 	e.store("127.0.0.1:5999", "alice", alicePW)
 	e.wantCred("127.0.0.1:5999", "alice", alicePW)

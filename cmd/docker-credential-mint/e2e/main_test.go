@@ -108,8 +108,8 @@ func runMain(m *testing.M) int {
 	}
 
 	code := m.Run()
-	stopDockerd()
-	stopContainerd()
+	dockerd.stop()
+	containerd.stop()
 	return code
 }
 

@@ -5,10 +5,7 @@
 
 package e2e
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 // TestOpenRegistry_NotFoundMeansAnonymous: for a registry the helper knows
 // nothing about, get answers "not found", and every client falls back to
@@ -26,7 +23,7 @@ func TestOpenRegistry_NotFoundMeansAnonymous(t *testing.T) {
 	ref := r.host + "/anon/a:1"
 	cranePush(t, e, ref)
 	e.run("", "crane", "ls", r.host+"/anon/a")
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	skopeoInspect(t, e, ref)
 	e.run("", "regctl", "registry", "set", "--tls", "disabled", r.host)
 	e.run("", "regctl", "tag", "ls", r.host+"/anon/a")
 	e.run("", "oras", "manifest", "fetch", "--plain-http", ref)
@@ -38,21 +35,15 @@ func TestOpenRegistry_NotFoundMeansAnonymous(t *testing.T) {
 // the helper's store and get, and a push.
 func TestDocker_UnusualPassword(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	e := newEnv(t)
-	needDockerd(t, e)
 	pw := `p "w" \n\\ $HOME ${x} ` + "`id`" + ` {"a":1} ä€😀 ` + randHex(4)
 	addSecret(t, pw)
-	r := startRegistry(t, map[string]string{"carol": pw})
-	e.writeDockerConfig(configName, nil)
+	e, r := registrySetup(t, map[string]string{"carol": pw}, "crane")
+	needDockerd(t, e)
 
-	e.run(pw+"\n", "docker", "login", r.host, "-u", "carol", "--password-stdin")
+	dockerLogin(t, e, r.host, "carol", pw)
 	e.wantCred(r.host, "carol", pw)
 	ref := r.host + "/carol/u:1"
-	dockerImage(t, e, ref)
-	e.run("", "docker", "push", ref)
-	if out := e.run("", "crane", "ls", r.host+"/carol/u"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls = %q, want 1", out)
-	}
+	dockerPush(t, e, ref)
+	wantCraneTags(t, e, r.host+"/carol/u", "1")
 	e.wantNoAuthInDockerConfig()
 }

@@ -17,15 +17,10 @@ import (
 // credsStore, pushes and pulls an artifact, and logs out.
 func TestOras_LoginPushPullLogout(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "oras")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
-	e.writeDockerConfig(configName, nil)
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "oras")
 
 	e.run(alicePW+"\n", "oras", "login", "--plain-http", "-u", "alice", "--password-stdin", r.host)
-	e.wantCred(r.host, "alice", alicePW)
-	e.wantNoAuthInDockerConfig()
+	e.wantLoggedIn(r.host, "alice", alicePW)
 
 	work := filepath.Join(e.root, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
@@ -44,9 +39,8 @@ func TestOras_LoginPushPullLogout(t *testing.T) {
 	}
 
 	e.run("", "oras", "logout", r.host)
-	e.wantNoCred(r.host)
+	e.wantLoggedOut(r.host)
 	e.fail("", "oras", "pull", "--plain-http", "-o", filepath.Join(e.root, "out2"), ref)
-	e.wantNoAuthInDockerConfig()
 }
 
 // TestRegctl_CredsStore: regctl reads the Docker config's credsStore: it
@@ -54,10 +48,7 @@ func TestOras_LoginPushPullLogout(t *testing.T) {
 // copy an image.
 func TestRegctl_CredsStore(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "regctl", "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "regctl", "crane")
 	e.setenv("REGCTL_CONFIG", filepath.Join(e.xdgConfig, "regctl", "config.json"))
 	e.writeDockerConfig(configName+"log", nil)
 
@@ -98,15 +89,11 @@ func TestRegctl_CredsStore(t *testing.T) {
 // own credential, and logging out of one leaves the other working.
 func TestTwoRegistries_KeepSeparateCredentials(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "crane")
-	e := newEnv(t)
-	r1 := startRegistry(t, map[string]string{"alice": alicePW})
+	e, r1 := registrySetup(t, map[string]string{"alice": alicePW}, "crane")
 	r2 := startRegistry(t, map[string]string{"alice": alice2PW})
-	e.writeDockerConfig(configName, nil)
 
-	e.run(alicePW, "crane", "auth", "login", r1.host, "-u", "alice", "--password-stdin")
-	e.run(alice2PW, "crane", "auth", "login", r2.host, "-u", "alice", "--password-stdin")
+	craneLogin(t, e, r1.host, "alice", alicePW)
+	craneLogin(t, e, r2.host, "alice", alice2PW)
 	e.wantCred(r1.host, "alice", alicePW)
 	e.wantCred(r2.host, "alice", alice2PW)
 	if got := e.list(); len(got) != 2 {
@@ -117,7 +104,7 @@ func TestTwoRegistries_KeepSeparateCredentials(t *testing.T) {
 	cranePush(t, e, r1.host+"/alice/two:1")
 	cranePush(t, e, r2.host+"/alice/two:1")
 
-	e.run("", "crane", "auth", "logout", r1.host)
+	craneLogout(t, e, r1.host)
 	e.wantNoCred(r1.host)
 	e.wantCred(r2.host, "alice", alice2PW)
 	e.fail("", "crane", "ls", r1.host+"/alice/two")

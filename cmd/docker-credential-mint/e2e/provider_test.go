@@ -21,11 +21,8 @@ import (
 // cached, encrypted, across invocations).
 func TestExecProvider_Clients(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "crane", "skopeo")
-	e := newEnv(t)
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "crane", "skopeo")
 	needDockerd(t, e)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
 	containersSetup(t, e, r.host)
 
 	// The token command lives with the registry, outside the scanned client
@@ -40,29 +37,15 @@ func TestExecProvider_Clients(t *testing.T) {
 	if err := os.WriteFile(script, []byte(fmt.Sprintf("#!/bin/sh\necho run >>%q\ncat %q\n", runs, secretFile)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(e.root, "mint.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`registries:
-  - match: %s
-    provider: exec
-    command: [%q]
-    format: plain
-    username: alice
-    lifetime: 10m
-    timeout: 10s
-`, r.host, script)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.setenv("DOCKER_CREDENTIAL_MINT_CONFIG", cfg)
+	e.writeMintConfig(execProviderConfig(r.host, script, "10s"))
 
 	e.wantCred(r.host, "alice", alicePW)
 	ref := r.host + "/alice/exec:1"
 	cranePush(t, e, ref)
-	if out := e.run("", "crane", "ls", r.host+"/alice/exec"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls = %q, want 1", out)
-	}
+	wantCraneTags(t, e, r.host+"/alice/exec", "1")
 	e.run("", "docker", "pull", ref)
 	t.Cleanup(func() { e.exec("", "", "docker", "rmi", "-f", ref) })
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	skopeoInspect(t, e, ref)
 
 	b, _ := os.ReadFile(runs)
 	if n := strings.Count(string(b), "run"); n != 1 {
@@ -72,16 +55,27 @@ func TestExecProvider_Clients(t *testing.T) {
 	e.wantNoCred("127.0.0.1:1")
 }
 
+// execProviderConfig is a helper config that has the exec provider run
+// script for host, with the given timeout; the token, printed plain, is
+// alice's and lives 10m.
+func execProviderConfig(host, script, timeout string) string {
+	return fmt.Sprintf(`registries:
+  - match: %s
+    provider: exec
+    command: [%q]
+    format: plain
+    username: alice
+    lifetime: 10m
+    timeout: %s
+`, host, script, timeout)
+}
+
 // TestExecProvider_HungCommand: a token command that hangs fails the pull
 // within its timeout, with an error that names the registry; it never hangs
 // the client. (It should leave no process behind either: see the cleanup.)
 func TestExecProvider_HungCommand(t *testing.T) {
 	t.Parallel()
-	needHelper(t)
-	needTools(t, "crane")
-	e := newEnv(t)
-	r := startRegistry(t, map[string]string{"alice": alicePW})
-	e.writeDockerConfig(configName, nil)
+	e, r := registrySetup(t, map[string]string{"alice": alicePW}, "crane")
 
 	// A unique sleep argument finds the command's child afterwards.
 	marker := "3600." + fmt.Sprint(time.Now().UnixNano()%1000000000)
@@ -97,19 +91,7 @@ func TestExecProvider_HungCommand(t *testing.T) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	cfg := filepath.Join(e.root, "mint.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`registries:
-  - match: %s
-    provider: exec
-    command: [%q]
-    format: plain
-    username: alice
-    lifetime: 10m
-    timeout: 2s
-`, r.host, script)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.setenv("DOCKER_CREDENTIAL_MINT_CONFIG", cfg)
+	e.writeMintConfig(execProviderConfig(r.host, script, "2s"))
 
 	start := time.Now()
 	out := e.fail("", "crane", "ls", r.host+"/alice/x")

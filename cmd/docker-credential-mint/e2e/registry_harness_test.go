@@ -51,6 +51,20 @@ func startRegistry(t *testing.T, users map[string]string) *registry {
 `, htpasswd))
 }
 
+// registrySetup is the start of most client tests: the helper binary and
+// the named client programs, a fresh env whose Docker config names the
+// helper as credsStore, and a registry with htpasswd users (name →
+// password).
+func registrySetup(t *testing.T, users map[string]string, tools ...string) (*env, *registry) {
+	t.Helper()
+	needHelper(t)
+	needTools(t, tools...)
+	e := newEnv(t)
+	r := startRegistry(t, users)
+	e.writeDockerConfig(configName, nil)
+	return e, r
+}
+
 // startTokenRegistry starts distribution's contrib/token-server and a
 // registry that trusts its tokens, each on a free port. The token server
 // gives user U access to repositories U/* only, and hands out refresh tokens

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -48,15 +47,8 @@ func registryProviderSetup(t *testing.T) (e *env, r *registry, expired time.Time
 	needHelper(t)
 	r = startTokenRegistry(t, map[string]string{"alice": alicePW})
 	e = newEnv(t)
-	cfg := filepath.Join(e.xdgConfig, "docker-credential-mint", "config.yaml")
-	if err := os.MkdirAll(filepath.Dir(cfg), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	text := "registries:\n  - match: " + r.host + "\n    provider: registry\n" +
-		"    lifetime: " + regTokenLife.String() + "\n    refresh_before: " + regTokenRefresh.String() + "\n"
-	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	e.writeDefaultMintConfig("registries:\n  - match: " + r.host + "\n    provider: registry\n" +
+		"    lifetime: " + regTokenLife.String() + "\n    refresh_before: " + regTokenRefresh.String() + "\n")
 	out := e.run(alicePW+"\n", helperName, "login", r.host, "-u", "alice", "--password-stdin")
 	expired = time.Now().Add(regTokenLife + time.Second)
 	if want := "Login Succeeded: " + r.host + " as alice (provider registry minted a token valid for "; !strings.HasPrefix(out, want) {
@@ -176,11 +168,9 @@ func TestRegistryProvider_Clients(t *testing.T) {
 
 	ref := r.host + "/alice/regprov:1"
 	cranePush(t, e, ref)
-	if out := e.run("", "crane", "ls", r.host+"/alice/regprov"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls = %q, want 1", out)
-	}
-	e.run("", "crane", "pull", ref, filepath.Join(e.root, "pulled.tar"))
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	wantCraneTags(t, e, r.host+"/alice/regprov", "1")
+	cranePull(t, e, ref, "pulled.tar")
+	skopeoInspect(t, e, ref)
 	e.run("", "skopeo", "copy", "--policy", policy, "--src-tls-verify=false", "--dest-tls-verify=false",
 		"docker://"+ref, "docker://"+r.host+"/alice/regprov:skopeo")
 
@@ -227,7 +217,7 @@ func TestRegistryProvider_Clients(t *testing.T) {
 	// docker login instead: dockerd trades the password for a refresh token
 	// itself and the CLI stores that (Username "<token>"); the provider
 	// answers a stored identity token as it is.
-	e.run(alicePW+"\n", "docker", "login", r.host, "-u", "alice", "--password-stdin")
+	dockerLogin(t, e, r.host, "alice", alicePW)
 	if viaDocker := wantIdentityToken(e, r); viaDocker == rt {
 		t.Errorf("get after docker login answers the helper's earlier identity token, want docker's")
 	}
@@ -310,7 +300,7 @@ func TestRegistryProvider_CacheRefreshes(t *testing.T) {
 	if len(qs) != 1 || !qs[0].fromHelper() || qs[0].status != 200 {
 		t.Errorf("the refreshing get made token requests %+v, want one GET with offline_token answered 200", qs)
 	}
-	e.run("", "crane", "pull", ref, filepath.Join(e.root, "pulled.tar"))
+	cranePull(t, e, ref, "pulled.tar")
 	if again := wantIdentityToken(e, r); again != second {
 		t.Errorf("the get after the refresh minted yet another identity token")
 	}
@@ -375,7 +365,5 @@ func TestRegistryProvider_ForgottenRefreshTokenHeals(t *testing.T) {
 	if now := wantIdentityToken(e, r); now == first {
 		t.Errorf("get answers the forgotten identity token after the cache's lifetime")
 	}
-	if out := e.run("", "crane", "ls", r.host+"/alice/heal"); strings.TrimSpace(out) != "1" {
-		t.Errorf("crane ls after the re-mint = %q, want 1", out)
-	}
+	wantCraneTags(t, e, r.host+"/alice/heal", "1") // after the re-mint
 }

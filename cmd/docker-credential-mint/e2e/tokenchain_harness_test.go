@@ -209,19 +209,32 @@ func listeningURL(logFile string) string {
 	return ""
 }
 
-// getJSON GETs url into v (no proxy, short timeout).
-func getJSON(t testing.TB, url string, v any) {
+// doJSON sends req (no proxy, short timeout), failing t when there is no
+// answer, and decodes the answer's JSON body into v. It returns the answer,
+// its body read and closed, and the decoding error.
+func doJSON(t testing.TB, req *http.Request, v any) (*http.Response, error) {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: nil}}
-	resp, err := c.Get(url)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	return resp, json.NewDecoder(resp.Body).Decode(v)
+}
+
+// getJSON GETs url into v; anything but 200 with JSON fails t.
+func getJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := doJSON(t, req, v)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s", url, resp.Status)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
@@ -249,18 +262,13 @@ func (c *tokenChain) mint(t testing.TB, secret string) (status int, token, oauth
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(url.QueryEscape(c.clientID), url.QueryEscape(secret))
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var body struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 		Error       string `json:"error"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	resp, err := doJSON(t, req, &body)
+	if err != nil {
 		t.Fatalf("POST %s: %v", c.tokenURL, err)
 	}
 	if body.AccessToken != "" {
@@ -274,18 +282,13 @@ func (c *tokenChain) mint(t testing.TB, secret string) (status int, token, oauth
 // chainUsername; DOCKER_CREDENTIAL_MINT_CONFIG points at it.
 func (c *tokenChain) writeMintConfig(e *env) {
 	e.t.Helper()
-	cfg := fmt.Sprintf(`registries:
+	e.writeMintConfig(fmt.Sprintf(`registries:
   - match: %s
     provider: oauth2
     token_url: %s
     grant: client_credentials
     username: %s
-`, c.reg.host, c.tokenURL, chainUsername)
-	f := filepath.Join(e.root, "mint-config.yaml")
-	if err := os.WriteFile(f, []byte(cfg), 0o600); err != nil {
-		e.t.Fatal(err)
-	}
-	e.setenv("DOCKER_CREDENTIAL_MINT_CONFIG", f)
+`, c.reg.host, c.tokenURL, chainUsername))
 }
 
 // requireMinting fails t unless get of the chain's registry answers with the

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +63,7 @@ func TestTokenChain_StaticTokenThenInactive(t *testing.T) {
 	e.store(c.reg.host, chainUsername, at)
 	ref := c.reg.host + "/chain/static:1"
 	cranePush(t, e, ref)
-	e.run("", "crane", "pull", ref, filepath.Join(e.root, "pulled.tar"))
+	cranePull(t, e, ref, "pulled.tar")
 	if s := c.serviceStats(t); s.Issued < 3 || s.Denied != 0 || s.Failed != 0 {
 		t.Errorf("token service stats = %+v, want ≥ 3 issued, none denied or failed", s)
 	}
@@ -93,19 +92,13 @@ func (c *tokenChain) registryToken(t *testing.T, accessToken, scope string) (tim
 		t.Fatal(err)
 	}
 	req.SetBasicAuth(chainUsername, accessToken)
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var body struct {
 		Token       string `json:"token"`
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 		IssuedAt    string `json:"issued_at"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+	if resp, err := doJSON(t, req, &body); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /token: %s, %v", resp.Status, err)
 	}
 	if body.Token == "" || body.Token != body.AccessToken || body.IssuedAt == "" {
@@ -214,9 +207,9 @@ func TestTokenChain_CraneRefreshes(t *testing.T) {
 
 	ref := c.reg.host + "/chain/crane:1"
 	cranePush(t, e, ref)
-	e.run("", "crane", "pull", ref, filepath.Join(e.root, "pulled1.tar"))
+	cranePull(t, e, ref, "pulled1.tar")
 	sleepUntil(t, expired)
-	e.run("", "crane", "pull", ref, filepath.Join(e.root, "pulled2.tar"))
+	cranePull(t, e, ref, "pulled2.tar")
 	e.run("", "crane", "ls", c.reg.host+"/chain/crane")
 	c.wantRefreshed(e, first)
 }
@@ -247,9 +240,9 @@ func TestTokenChain_SkopeoRefreshes(t *testing.T) {
 
 	ref := c.reg.host + "/chain/skopeo:1"
 	cranePush(t, e, ref)
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	skopeoInspect(t, e, ref)
 	sleepUntil(t, expired)
-	e.run("", "skopeo", "inspect", "--tls-verify=false", "docker://"+ref)
+	skopeoInspect(t, e, ref)
 	c.wantRefreshed(e, first)
 }
 
