@@ -13,6 +13,7 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/lockfile"
 )
 
 // DefaultRefreshBefore caps the default refresh margin. A token is refreshed
@@ -27,6 +28,11 @@ const DefaultRefreshBefore = 5 * time.Minute
 // caller's context has no deadline: every docker pull waits at most this
 // long behind a hung refresh.
 const DefaultLockWait = time.Minute
+
+// DefaultLockDir returns the directory for refresh lock files,
+// lockfile.DefaultDir(): the same directory, and so the same lock files, in
+// every process of the user.
+func DefaultLockDir() string { return lockfile.DefaultDir() }
 
 // cacheVersion is the version of the envelope kept in a cache entry's Secret.
 const cacheVersion = 1
@@ -174,7 +180,7 @@ func (c *Cache) Token(ctx context.Context, host credentials.Host, root *store.En
 		lctx, cancel = context.WithTimeout(ctx, c.opts.LockWait)
 		defer cancel()
 	}
-	unlock, err := lockKey(lctx, c.opts.LockDir, key)
+	unlock, err := lockfile.Lock(lctx, c.opts.LockDir, key)
 	if err != nil {
 		err = fmt.Errorf("provider: %s: wait for the refresh lock: %w", key, err)
 		return c.fallback(key, first, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/dirstore"
 	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/lockfile"
 )
 
 // t0 is the fake clock's start.
@@ -320,7 +321,7 @@ func TestCache_Token_lockWait(t *testing.T) {
 	dir := t.TempDir()
 	c, p, clock, warnings := newTestCache(t, time.Hour, CacheOptions{LockDir: dir})
 	mustToken(t, c)
-	unlock, err := lockKey(context.Background(), dir, testHost.Key())
+	unlock, err := lockfile.Lock(context.Background(), dir, testHost.Key())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +455,7 @@ func TestCache_Token_handoff(t *testing.T) {
 	if tok, err := lean.Token(context.Background(), testHost, nil); err != nil || tok.Secret != "tok-1" {
 		t.Fatalf("fresh cache: %v, %v", tok, err)
 	}
-	unlock, err := lockKey(context.Background(), dir, testHost.Key())
+	unlock, err := lockfile.Lock(context.Background(), dir, testHost.Key())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func (b *Backend) getHead(ctx context.Context, account string) (head, string, er
 	if err := ctx.Err(); err != nil {
 		return head{}, "", err
 	}
-	v, err := b.Keyring.Get(b.service, account)
+	v, err := b.getItem(account)
 	if err != nil {
 		return head{}, "", mapErr(err)
 	}
@@ -175,7 +175,7 @@ func (b *Backend) readChunks(ctx context.Context, account string, h head) ([]byt
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		c, err := b.Keyring.Get(b.service, chunkAccount(account, h.gen, i))
+		c, err := b.getItem(chunkAccount(account, h.gen, i))
 		if err != nil {
 			err = mapErr(err)
 			if errors.Is(err, store.ErrNotFound) {
@@ -229,7 +229,7 @@ func (b *Backend) writeBlob(ctx context.Context, account string, data []byte) er
 		rest = rest[len(c):]
 		err := ctx.Err()
 		if err == nil {
-			err = mapErr(b.Keyring.Set(b.service, chunkAccount(account, gen, i), c))
+			err = mapErr(b.setItem(chunkAccount(account, gen, i), c))
 		}
 		if err != nil {
 			// Nothing refers to this generation yet: undo it
@@ -242,7 +242,7 @@ func (b *Backend) writeBlob(ctx context.Context, account string, data []byte) er
 		b.dropChunks(account, gen, n)
 		return err
 	}
-	if err := b.Keyring.Set(b.service, account, header(gen, n, sum)+text[:headCap]); err != nil {
+	if err := b.setItem(account, header(gen, n, sum)+text[:headCap]); err != nil {
 		// The head may or may not have been written (a timed-out
 		// `security`, say): keep the new chunks, they may be live.
 		return mapErr(err)
@@ -259,7 +259,7 @@ func (b *Backend) deleteBlob(ctx context.Context, account string, h head) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := b.Keyring.Delete(b.service, account); err != nil {
+	if err := b.deleteItem(account); err != nil {
 		return mapErr(err)
 	}
 	b.dropChunks(account, h.gen, h.n)
@@ -270,6 +270,6 @@ func (b *Backend) deleteBlob(ctx context.Context, account string, h head) error 
 // are unreferenced, and missing ones are already gone.
 func (b *Backend) dropChunks(account, gen string, n int) {
 	for i := 1; i < n; i++ {
-		_ = b.Keyring.Delete(b.service, chunkAccount(account, gen, i))
+		_ = b.deleteItem(chunkAccount(account, gen, i))
 	}
 }

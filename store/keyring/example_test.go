@@ -16,7 +16,7 @@ import (
 // Credential Manager item is chunked transparently. (In this package's tests
 // go-keyring's in-memory mock stands in for the keychain.)
 func ExampleNew() {
-	b, err := keyring.New("tokens")
+	b, err := keyring.New("tokens", keyring.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -4,8 +4,12 @@
 package keyring
 
 import (
+	"encoding/hex"
 	"errors"
+	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -139,4 +143,71 @@ func (k *limitedKeyring) swap(items map[string]string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.items = maps.Clone(items)
+}
+
+// fileKeyring is a Keyring shared by processes: one file per item in dir,
+// named by the hex of service + "\x00" + user. Like a real keychain, each
+// Set, Get and Delete is atomic on its own (a Set writes a temporary file
+// and renames it over the item), and nothing orders or locks a sequence of
+// them. Values over limit get go-keyring's ErrSetDataTooBig.
+type fileKeyring struct {
+	dir   string
+	limit int
+}
+
+func (k fileKeyring) path(service, user string) string {
+	return filepath.Join(k.dir, hex.EncodeToString([]byte(itemID(service, user))))
+}
+
+func (k fileKeyring) Set(service, user, password string) error {
+	if len(password) > k.limit {
+		return gokeyring.ErrSetDataTooBig
+	}
+	f, err := os.CreateTemp(k.dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(password)
+	if err = errors.Join(err, f.Close()); err == nil {
+		err = os.Rename(f.Name(), k.path(service, user))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+func (k fileKeyring) Get(service, user string) (string, error) {
+	b, err := os.ReadFile(k.path(service, user))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", gokeyring.ErrNotFound
+	}
+	return string(b), err
+}
+
+func (k fileKeyring) Delete(service, user string) error {
+	err := os.Remove(k.path(service, user))
+	if errors.Is(err, fs.ErrNotExist) {
+		return gokeyring.ErrNotFound
+	}
+	return err
+}
+
+// users returns the account names stored under service.
+func (k fileKeyring) users(service string) ([]string, error) {
+	entries, err := os.ReadDir(k.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		id, err := hex.DecodeString(e.Name())
+		if err != nil {
+			continue // a temporary file
+		}
+		if s, u, _ := strings.Cut(string(id), "\x00"); s == service {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }

@@ -30,14 +30,17 @@
 //
 // # Consistency
 //
-// The head item is the truth for Get; the index serves List and may be stale
-// after a crash or a race between processes, always in the direction "stored
+// The head item is the truth for Get; the index serves List. Put and Delete
+// hold the namespace's lock (package lockfile: flock on unix, LockFileEx on
+// Windows, a file per namespace in Options.LockDir) while they change an
+// entry and the index, so concurrent writers, in this process or in others
+// (docker login in two terminals, parallel CI jobs), never lose each other's
+// index update: after they finish, List shows exactly the keys they left
+// stored. Readers take no lock; a reader retries when a writer commits under
+// it. Only a crash leaves the index stale, always in the direction "stored
 // but not listed": Put writes the entry before the index, Delete updates the
-// index before removing the entry. Operations are serialised within a process;
-// across processes a reader retries when a writer commits under it, and two
-// concurrent writers of the same namespace may lose each other's index update
-// (the entries themselves stay intact and gettable). A corrupt index is
-// replaced on the next Put or Delete.
+// index before removing the entry. A corrupt index is replaced on the next
+// Put or Delete.
 package keyring
 
 import (
@@ -51,6 +54,7 @@ import (
 	gokeyring "github.com/zalando/go-keyring"
 
 	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/lockfile"
 )
 
 // Service is the keyring service name; a namespace is appended after a slash.
@@ -106,14 +110,56 @@ type Backend struct {
 	ItemSize int
 
 	service string
+	lockDir string
 }
 
 var _ store.Backend = (*Backend)(nil)
 
-// mu serialises every Backend of the process: go-keyring's providers (and its
-// mock) are not safe for concurrent use, and a read-modify-write of an index
-// must not interleave with another in the same process.
+// Options configures New.
+type Options struct {
+	// LockDir holds the lock files that serialise writers of a namespace
+	// across processes; every process of the user must use the same one.
+	// "" means lockfile.DefaultDir().
+	LockDir string
+}
+
+// mu serialises the keyring calls of every Backend of the process: go-keyring
+// does not promise its providers are safe for concurrent use, and its mock is
+// not. Writers of a namespace are serialised by its lock (lockIndex).
 var mu sync.Mutex
+
+func (b *Backend) getItem(user string) (string, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	return b.Keyring.Get(b.service, user)
+}
+
+func (b *Backend) setItem(user, value string) error {
+	mu.Lock()
+	defer mu.Unlock()
+	return b.Keyring.Set(b.service, user, value)
+}
+
+func (b *Backend) deleteItem(user string) error {
+	mu.Lock()
+	defer mu.Unlock()
+	return b.Keyring.Delete(b.service, user)
+}
+
+// lockIndex takes the namespace's writer lock, shared by every Backend of
+// the namespace in this and other processes that use the same lock
+// directory. It waits until ctx is done; the error then wraps ctx's error.
+func (b *Backend) lockIndex(ctx context.Context) (unlock func(), err error) {
+	unlock, err = lockfile.Lock(ctx, b.lockDir, "keyring:"+b.service)
+	switch {
+	case err == nil:
+		return unlock, nil
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("wait for the index lock: %w", err)
+	default:
+		return nil, fmt.Errorf("%w: index lock: %v", store.ErrUnavailable, err)
+	}
+}
 
 // DefaultItemSize returns the item size New uses on goos:
 //
@@ -136,10 +182,11 @@ func DefaultItemSize(goos string) int {
 }
 
 // New returns a Backend for namespace (a label such as "tokens"; "" for the
-// default) in the OS keychain. It does not touch the keychain: an absent or
-// locked keychain shows up as errors wrapping store.ErrUnavailable (or
+// default) in the OS keychain. It does not touch the keychain or the lock
+// directory: an absent or locked keychain, or a lock directory that cannot be
+// created, shows up as errors wrapping store.ErrUnavailable (or
 // store.ErrUnsupportedPlatform) from the first call.
-func New(namespace string) (*Backend, error) {
+func New(namespace string, opts Options) (*Backend, error) {
 	if len(namespace) > maxNamespaceLen {
 		return nil, fmt.Errorf("keyring: namespace longer than %d bytes", maxNamespaceLen)
 	}
@@ -152,7 +199,10 @@ func New(namespace string) (*Backend, error) {
 	if namespace != "" {
 		service += "/" + namespace
 	}
-	return &Backend{Keyring: OS{}, ItemSize: DefaultItemSize(runtime.GOOS), service: service}, nil
+	if opts.LockDir == "" {
+		opts.LockDir = lockfile.DefaultDir()
+	}
+	return &Backend{Keyring: OS{}, ItemSize: DefaultItemSize(runtime.GOOS), service: service, lockDir: opts.LockDir}, nil
 }
 
 // account returns the account name of key's head item: key with '%', '#' and
@@ -198,8 +248,6 @@ func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 	if !ok {
 		return store.Entry{}, fmt.Errorf("keyring: get %q: %w", key, store.ErrNotFound)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	data, err := b.readBlob(ctx, acct)
 	if err != nil {
 		return store.Entry{}, fmt.Errorf("keyring: get %q: %w", key, err)
@@ -212,7 +260,9 @@ func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 }
 
 // Put implements store.Backend. The entry is committed by a single item
-// write; the index is updated after it.
+// write; the index is updated after it. Both happen under the namespace's
+// lock, so a Delete or Put of the same namespace in another process cannot
+// interleave (ctx bounds the wait for it).
 func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	if err := store.Check(e); err != nil {
 		return fmt.Errorf("keyring: put %q: %w", key, err)
@@ -224,8 +274,11 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 		}
 		return fmt.Errorf("keyring: put: key of %d bytes: %w", len(key), store.ErrTooLarge)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := b.lockIndex(ctx)
+	if err != nil {
+		return fmt.Errorf("keyring: put %q: %w", key, err)
+	}
+	defer unlock()
 	if err := b.writeBlob(ctx, acct, encodeEntry(e)); err != nil {
 		return fmt.Errorf("keyring: put %q: %w", key, err)
 	}
@@ -249,14 +302,18 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 }
 
 // Delete implements store.Backend. The key leaves the index before its items
-// are removed, so a crash leaves it at worst stored but unlisted.
+// are removed, so a crash leaves it at worst stored but unlisted. Like Put,
+// it holds the namespace's lock throughout.
 func (b *Backend) Delete(ctx context.Context, key string) error {
 	acct, ok := account(key)
 	if !ok {
 		return fmt.Errorf("keyring: delete %q: %w", key, store.ErrNotFound)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := b.lockIndex(ctx)
+	if err != nil {
+		return fmt.Errorf("keyring: delete %q: %w", key, err)
+	}
+	defer unlock()
 	h, _, err := b.getHead(ctx, acct)
 	if err != nil && !errors.Is(err, ErrCorrupt) {
 		if errors.Is(err, store.ErrNotFound) {
@@ -290,10 +347,9 @@ func hasKey(m map[string]store.Entry, k string) bool {
 	return ok
 }
 
-// List implements store.Backend. It reads only the index, never a secret.
+// List implements store.Backend. It reads only the index, never a secret,
+// and takes no lock.
 func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
-	mu.Lock()
-	defer mu.Unlock()
 	idx, err := b.readIndex(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: list: %w", err)

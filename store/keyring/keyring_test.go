@@ -15,20 +15,34 @@ import (
 	gokeyring "github.com/zalando/go-keyring"
 
 	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/lockfile"
 	"github.com/docker-credential-mint/mint/store/storetest"
 )
 
-// TestMain swaps go-keyring's OS provider for its in-memory mock: no test of
-// this package touches the real keychain.
+// TestMain swaps go-keyring's OS provider for its in-memory mock (no test
+// of this package touches the real keychain) and points the default lock
+// directory at a temporary one. With MINT_KEYRING_CHILD set it is a writer
+// process of TestBackend_crossProcess instead.
 func TestMain(m *testing.M) {
+	if i := os.Getenv("MINT_KEYRING_CHILD"); i != "" {
+		os.Exit(writerChild(i))
+	}
 	gokeyring.MockInit()
-	os.Exit(m.Run())
+	run, err := os.MkdirTemp("", "keyring-test-run-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("XDG_RUNTIME_DIR", run)
+	code := m.Run()
+	os.RemoveAll(run)
+	os.Exit(code)
 }
 
 // newOn returns a Backend for namespace ns over kr with the given item size.
 func newOn(t testing.TB, ns string, kr Keyring, size int) *Backend {
 	t.Helper()
-	b, err := New(ns)
+	b, err := New(ns, Options{})
 	if err != nil {
 		t.Fatalf("New(%q) = %v", ns, err)
 	}
@@ -581,7 +595,7 @@ func TestNew(t *testing.T) {
 		"bad\nname":                            "error",
 		strings.Repeat("n", maxNamespaceLen+1): "error",
 	} {
-		b, err := New(ns)
+		b, err := New(ns, Options{})
 		if want == "error" {
 			if err == nil {
 				t.Errorf("New(%q) succeeded, want an error", ns)
@@ -591,6 +605,12 @@ func TestNew(t *testing.T) {
 		if err != nil || b.service != want || b.ItemSize < MinItemSize {
 			t.Errorf("New(%q) = service %q, ItemSize %d, %v; want %q", ns, b.service, b.ItemSize, err, want)
 		}
+	}
+	if b, err := New("tokens", Options{}); err != nil || b.lockDir != lockfile.DefaultDir() {
+		t.Errorf("New(Options{}).lockDir = %q, %v; want lockfile.DefaultDir() %q", b.lockDir, err, lockfile.DefaultDir())
+	}
+	if b, err := New("tokens", Options{LockDir: "/locks"}); err != nil || b.lockDir != "/locks" {
+		t.Errorf("New(Options{LockDir}).lockDir = %q, %v", b.lockDir, err)
 	}
 }
 

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 The docker-credential-mint authors
 
-package provider
+// Package lockfile is a named, exclusive lock shared by every process of the
+// user: flock(2) on unix, LockFileEx on Windows, on a file per key in a lock
+// directory. The provider cache takes it around a token refresh; the
+// keyring store around an index update.
+//
+// A waiter polls rather than blocking in the kernel, so it gives up exactly
+// when its context ends. The kernel releases a lock when its holder exits,
+// however it exits, so a crashed holder never leaves a key locked. Lock files
+// are never removed: removing one races with a process about to lock it.
+package lockfile
 
 import (
 	"context"
@@ -15,10 +24,10 @@ import (
 	"time"
 )
 
-// Lock polling: a refresh takes one HTTP round trip (tens to hundreds of
-// milliseconds), so waiters start polling at minPoll and back off to
-// maxPoll; polling, not a blocking flock, lets a waiter give up exactly at
-// its context's deadline.
+// Polling: a holder keeps a lock for one HTTP round trip or a few keychain
+// calls (milliseconds to hundreds of milliseconds), so waiters start polling
+// at minPoll and back off to maxPoll; polling, not a blocking flock, lets a
+// waiter give up exactly at its context's deadline.
 const (
 	minPoll = 2 * time.Millisecond
 	maxPoll = 50 * time.Millisecond
@@ -27,11 +36,11 @@ const (
 // errLocked is what tryLock returns while another holder has the lock.
 var errLocked = errors.New("locked")
 
-// DefaultLockDir returns the directory for refresh lock files:
+// DefaultDir returns the directory for lock files:
 // $XDG_RUNTIME_DIR/docker-credential-mint (per user, tmpfs, cleaned at
 // logout) when set, else docker-credential-mint under os.UserCacheDir, else
 // under os.TempDir with the user id in the name.
-func DefaultLockDir() string {
+func DefaultDir() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
 		return filepath.Join(d, "docker-credential-mint")
 	}
@@ -47,11 +56,16 @@ func DefaultLockDir() string {
 // no lock directory.
 var inProcess sync.Map // key → chan struct{} (capacity 1)
 
-// lockKey takes the lock for key: first the in-process one, then, when dir
-// is not empty, an exclusive lock on dir/<sha256(key)>.lock shared by every
-// process. It polls until it has both or ctx is done. Lock files are never
-// removed: removing a lock file races with a process about to lock it.
-func lockKey(ctx context.Context, dir, key string) (unlock func(), err error) {
+// Lock takes the lock named key: first within this process, then, when dir
+// is not empty, an exclusive lock on dir/<hash of key>.lock shared by every
+// process (dir is created, 0700, if missing). It waits until it has both or
+// ctx is done, then returns ctx's error. The caller must call unlock exactly
+// once. Callers choose keys that cannot collide with another use's (a prefix
+// naming the use). Safe for concurrent use.
+func Lock(ctx context.Context, dir, key string) (unlock func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	ch, _ := inProcess.LoadOrStore(key, make(chan struct{}, 1))
 	sem := ch.(chan struct{})
 	select {
@@ -67,9 +81,7 @@ func lockKey(ctx context.Context, dir, key string) (unlock func(), err error) {
 		release()
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(key))
-	path := filepath.Join(dir, hex.EncodeToString(sum[:16])+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(lockPath(dir, key), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		release()
 		return nil, err
@@ -87,7 +99,7 @@ func lockKey(ctx context.Context, dir, key string) (unlock func(), err error) {
 		if !errors.Is(err, errLocked) {
 			f.Close()
 			release()
-			return nil, err
+			return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
 		}
 		t := time.NewTimer(poll)
 		select {
@@ -100,4 +112,11 @@ func lockKey(ctx context.Context, dir, key string) (unlock func(), err error) {
 		}
 		poll = min(2*poll, maxPoll)
 	}
+}
+
+// lockPath returns the lock file of key in dir: the first 16 bytes of the
+// key's SHA-256 in hex, so any key makes a short, valid file name.
+func lockPath(dir, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".lock")
 }

@@ -3,7 +3,7 @@
 
 //go:build !unix && !windows
 
-package provider
+package lockfile
 
 import "os"
 

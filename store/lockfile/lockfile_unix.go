@@ -3,7 +3,7 @@
 
 //go:build unix
 
-package provider
+package lockfile
 
 import (
 	"errors"

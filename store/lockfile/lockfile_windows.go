@@ -3,7 +3,7 @@
 
 //go:build windows
 
-package provider
+package lockfile
 
 import (
 	"errors"
