@@ -13,7 +13,9 @@ import (
 var platformBackendNames = []string{"keychain"}
 
 var platformBackends = map[string]openFunc{
-	"keychain": func(ctx context.Context, e *env, ns string) (store.Backend, error) { return keyring.New(ns, keyring.Options{}) },
+	"keychain": func(ctx context.Context, e *env, ns string) (store.Backend, error) {
+		return keyring.New(ns, keyring.Options{})
+	},
 }
 
 var platformProbes = map[string]probeFunc{

@@ -13,7 +13,9 @@ import (
 var platformBackendNames = []string{"wincred"}
 
 var platformBackends = map[string]openFunc{
-	"wincred": func(ctx context.Context, e *env, ns string) (store.Backend, error) { return keyring.New(ns, keyring.Options{}) },
+	"wincred": func(ctx context.Context, e *env, ns string) (store.Backend, error) {
+		return keyring.New(ns, keyring.Options{})
+	},
 }
 
 var platformProbes = map[string]probeFunc{

@@ -13,17 +13,6 @@ import (
 	"github.com/docker-credential-mint/mint/store/secretservice/sstest"
 )
 
-// withoutVar returns env minus the variable name.
-func withoutVar(env []string, name string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
 func TestBinary_secretService(t *testing.T) {
 	ss := sstest.Start(t, sstest.Options{})
 	s := newSandbox(t, "DBUS_SESSION_BUS_ADDRESS="+ss.Address)

@@ -64,6 +64,17 @@ func newSandbox(t *testing.T, extra ...string) *sandbox {
 	return &sandbox{t: t, home: home, env: append(env, extra...)}
 }
 
+// withoutVar returns env minus the variable name.
+func withoutVar(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // exec runs the helper with one action and returns stdout, stderr and the exit status.
 func (s *sandbox) exec(stdin string, args ...string) (string, string, int) {
 	s.t.Helper()
