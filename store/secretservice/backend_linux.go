@@ -60,23 +60,36 @@ func (b *Backend) Close() error {
 }
 
 // Get implements store.Backend. It takes two round trips on an open
-// connection: the search (with the lock check and the session's opening),
-// then the attributes and secrets of what it found, all at once.
+// connection: the search, then the attributes and secrets of what it
+// found; three on a new one, whose session opens with the attributes.
 func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "get", q, true)
+	c, paths, err := b.start(ctx, "get", q)
 	if err != nil {
 		return store.Entry{}, err
 	}
 	if len(paths) == 0 {
 		return store.Entry{}, fmt.Errorf("secretservice: get: %w", store.ErrNotFound)
 	}
-	secretsCall := c.sendGetSecrets(ctx, paths)
+	opening, err := c.beginSession(ctx)
+	if err != nil {
+		return store.Entry{}, b.fail("get", err)
+	}
+	var secretsCall *dbus.Call
+	if opening == nil {
+		secretsCall = c.sendGetSecrets(ctx, paths)
+	}
 	items, err := c.items(ctx, paths, q)
 	if err != nil {
 		return store.Entry{}, b.fail("get", err)
+	}
+	if secretsCall == nil {
+		if _, err := c.session(ctx, opening); err != nil {
+			return store.Entry{}, b.fail("get", err)
+		}
+		secretsCall = c.sendGetSecrets(ctx, paths)
 	}
 	secrets, err := c.secrets(secretsCall)
 	bulk := !isDBusError(err, errUnknownMethod) // else ask the item itself, below
@@ -128,12 +141,19 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "put", q, true)
+	c, paths, err := b.start(ctx, "put", q)
 	if err != nil {
 		return err
 	}
+	opening, err := c.beginSession(ctx)
+	if err != nil {
+		return b.fail("put", err)
+	}
 	before, err := c.items(ctx, paths, q)
 	if err != nil {
+		return b.fail("put", err)
+	}
+	if _, err := c.session(ctx, opening); err != nil {
 		return b.fail("put", err)
 	}
 	// mtime orders the items of one key: ours must be newer than any we can
@@ -179,7 +199,7 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "delete", q, false)
+	c, paths, err := b.start(ctx, "delete", q)
 	if err != nil {
 		return err
 	}
@@ -209,7 +229,7 @@ func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := map[string]string{attrService: Service, attrNamespace: b.ns}
-	c, paths, err := b.start(ctx, "list", q, false)
+	c, paths, err := b.start(ctx, "list", q)
 	if err != nil {
 		return nil, err
 	}

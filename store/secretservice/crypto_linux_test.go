@@ -36,6 +36,13 @@ func TestDH_agree(t *testing.T) {
 	if !bytes.Equal(ka, kb) || len(ka) != 16 {
 		t.Fatalf("keys differ or are not 16 bytes: %x %x", ka, kb)
 	}
+	// The exponent is short (the exchange's cost), the public value full size.
+	if n := a.priv.BitLen(); n > 8*dhExponentBytes || n < 2 {
+		t.Errorf("private exponent of %d bits", n)
+	}
+	if len(a.publicBytes()) != dhPrimeBytes {
+		t.Errorf("public value of %d bytes", len(a.publicBytes()))
+	}
 	for _, bad := range [][]byte{{0}, {1}, new(big.Int).Sub(dhPrime, big.NewInt(1)).Bytes()} {
 		if _, err := a.aesKey(bad); err == nil {
 			t.Errorf("aesKey(%x...) accepted a degenerate public value", bad[:1])

@@ -69,12 +69,8 @@ func dial(ctx context.Context, addr string) (conn *dbus.Conn, refused func() err
 }
 
 // greetService sends the Secret Service a Ping that wants no reply and
-// starts nothing, ahead of the first real call. gnome-keyring (42) sets up
-// its state for a new client from a high-priority idle callback queued as
-// the client's first message comes in, and that callback can lose the race
-// with the message itself: a first OpenSession then crashes the daemon
-// (assertion 'client' failed, then a GLib error). With the Ping first, the
-// real calls come in after it.
+// starts nothing, ahead of the first real call, so that gnome-keyring
+// starts setting up its state for us early (see beginSession).
 func greetService(conn *dbus.Conn) {
 	conn.Object(busName, "/").Go("org.freedesktop.DBus.Peer.Ping", dbus.FlagNoReplyExpected|dbus.FlagNoAutoStart, nil)
 }

@@ -30,10 +30,10 @@
 // dh-ietf1024-sha256-aes128-cbc-pkcs7 algorithm, or plain when the service
 // does not offer it.
 //
-// A get is two round trips after connecting, and connecting is none: the
-// search (which tells locked items from unlocked ones), the default
-// collection's lookup and the session's opening go out together, then the
-// found items' attributes and secrets.
+// Connecting costs no round trip, and a get three: the search (which tells
+// locked items from unlocked ones) with the default collection's lookup,
+// then the found items' attributes with the session's opening, then their
+// secrets. On a connection with a session open, the last two are one.
 //
 // The Backend never shows a prompt unless Options.AllowPrompt is set: a
 // locked collection is an error wrapping store.ErrUnavailable. Every D-Bus
