@@ -335,6 +335,12 @@ func parseItem(path dbus.ObjectPath, attrs map[string]string) (item, bool) {
 	}
 	// Items written by another tool may lack mtime: they sort first.
 	it.mtime, _ = strconv.ParseInt(attrs[attrMtime], 10, 64)
+	// godbus decodes a message's strings into one shared buffer per
+	// message: a string kept from it keeps the whole buffer (4 KiB and
+	// more) alive, which made a list of 1000 hold 4 MiB. Copy what is kept.
+	it.key = strings.Clone(it.key)
+	it.entry.ServerURL = strings.Clone(it.entry.ServerURL)
+	it.entry.Username = strings.Clone(it.entry.Username)
 	return it, true
 }
 

@@ -340,10 +340,10 @@ func (c *client) prompt(ctx context.Context, p dbus.ObjectPath) (dismissed bool,
 const timeoutCleanup = 500 * time.Millisecond
 
 // pipelined sends send(i, ch) for every i < n, with at most maxInFlight
-// calls unanswered at once, and returns the answered calls by index. send
-// must pass ch to godbus as the call's done channel.
-func pipelined(n int, send func(i int, ch chan *dbus.Call) *dbus.Call) []*dbus.Call {
-	out := make([]*dbus.Call, n)
+// calls unanswered at once, and hands each answered call to got as it
+// arrives (in arrival order), so that nothing keeps a thousand replies
+// alive at once. send must pass ch to godbus as the call's done channel.
+func pipelined(n int, send func(i int, ch chan *dbus.Call) *dbus.Call, got func(i int, call *dbus.Call)) {
 	ch := make(chan *dbus.Call, min(n, maxInFlight))
 	index := make(map[*dbus.Call]int, min(n, maxInFlight))
 	next, pending := 0, 0
@@ -352,42 +352,44 @@ func pipelined(n int, send func(i int, ch chan *dbus.Call) *dbus.Call) []*dbus.C
 			index[send(next, ch)] = next
 		}
 		call := <-ch
-		out[index[call]] = call
+		i := index[call]
 		delete(index, call)
 		pending--
+		got(i, call)
 	}
-	return out
 }
 
 // items reads the attributes of paths (found by query) and returns our
 // items among them, by path. The reads are pipelined: one round trip of
 // latency for up to maxInFlight items.
 func (c *client) items(ctx context.Context, paths []dbus.ObjectPath, query map[string]string) (map[dbus.ObjectPath]item, error) {
-	calls := pipelined(len(paths), func(i int, ch chan *dbus.Call) *dbus.Call {
-		return c.conn.Object(busName, paths[i]).GoWithContext(ctx, ifaceProperties+".Get", 0, ch, ifaceItem, "Attributes")
-	})
 	items := make(map[dbus.ObjectPath]item, len(paths))
-	for i, call := range calls {
+	var firstErr error
+	pipelined(len(paths), func(i int, ch chan *dbus.Call) *dbus.Call {
+		return c.conn.Object(busName, paths[i]).GoWithContext(ctx, ifaceProperties+".Get", 0, ch, ifaceItem, "Attributes")
+	}, func(i int, call *dbus.Call) {
 		var v dbus.Variant
 		err := call.Store(&v)
 		var attrs map[string]string
 		if err == nil {
 			err = v.Store(&attrs)
 		}
-		if isDBusError(err, gone...) {
-			continue // deleted since the search
+		switch {
+		case isDBusError(err, gone...): // deleted since the search
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+			}
+		// The service matched the query already; check it again in case
+		// it matches loosely, and skip what is not ours.
+		case matches(attrs, query):
+			if it, ok := parseItem(paths[i], attrs); ok {
+				items[paths[i]] = it
+			}
 		}
-		if err != nil {
-			return nil, err
-		}
-		// The service matched the query already; check it again in case it
-		// matches loosely, and skip what is not ours.
-		if !matches(attrs, query) {
-			continue
-		}
-		if it, ok := parseItem(paths[i], attrs); ok {
-			items[paths[i]] = it
-		}
+	})
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return items, nil
 }
@@ -590,12 +592,11 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 // deleteItems removes the items at paths, pipelined, and returns how many
 // it removed; items already gone do not count and are no error.
 func (c *client) deleteItems(ctx context.Context, paths []dbus.ObjectPath) (int, error) {
-	calls := pipelined(len(paths), func(i int, ch chan *dbus.Call) *dbus.Call {
-		return c.conn.Object(busName, paths[i]).GoWithContext(ctx, ifaceItem+".Delete", 0, ch)
-	})
 	n := 0
 	var firstErr error
-	for _, call := range calls {
+	pipelined(len(paths), func(i int, ch chan *dbus.Call) *dbus.Call {
+		return c.conn.Object(busName, paths[i]).GoWithContext(ctx, ifaceItem+".Delete", 0, ch)
+	}, func(_ int, call *dbus.Call) {
 		var prompt dbus.ObjectPath
 		err := call.Store(&prompt)
 		if err == nil {
@@ -608,7 +609,7 @@ func (c *client) deleteItems(ctx context.Context, paths []dbus.ObjectPath) (int,
 		case firstErr == nil:
 			firstErr = err
 		}
-	}
+	})
 	return n, firstErr
 }
 
