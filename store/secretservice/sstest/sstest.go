@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/docker-credential-mint/mint/store/storetest"
 )
 
 // Options configures Start.
@@ -50,18 +52,11 @@ type Env struct {
 // gnome-keyring).
 var Programs = []string{"dbus-daemon", "gnome-keyring-daemon"}
 
-// Require skips t when one of programs is not on PATH, or fails it when the
-// CI environment variable is set: CI must never skip silently.
+// Require is storetest.Require: skip, or fail under CI, when one of
+// programs is missing.
 func Require(t testing.TB, programs ...string) {
 	t.Helper()
-	for _, p := range programs {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s not found and CI is set: install it (%v)", p, err)
-			}
-			t.Skipf("%s not found (set CI=1 to make this a failure): %v", p, err)
-		}
-	}
+	storetest.Require(t, programs...)
 }
 
 // Start starts an Env for t (see Require for missing programs) and stops it
