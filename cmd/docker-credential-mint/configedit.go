@@ -7,18 +7,22 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/store/lockfile"
 )
 
 // This file edits the config file for login's provider options: it writes
@@ -42,10 +46,46 @@ type configChange struct {
 	what string
 }
 
-// apply writes the new config file and reports it on stdout.
+// configLockWait bounds the wait for another login's config edit.
+const configLockWait = 10 * time.Second
+
+// lock takes the config file's lock, shared by every process of the user:
+// apply and undo compare the file with what plan read and write it under
+// it, so two logins editing at once never lose an edit.
+func (c *configChange) lock() (unlock func(), err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), configLockWait)
+	defer cancel()
+	abs, err := filepath.Abs(c.path)
+	if err != nil {
+		return nil, err
+	}
+	return lockfile.Lock(ctx, lockfile.DefaultDir(), "config:"+abs)
+}
+
+// holds reports whether the file at c.path is exactly want (absent when
+// want is nil and existed is false).
+func (c *configChange) holds(want []byte, existed bool) bool {
+	b, err := os.ReadFile(c.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return !existed
+	}
+	return err == nil && existed && bytes.Equal(b, want)
+}
+
+// apply writes the new config file and reports it on stdout. It writes
+// nothing when the file changed since plan read it (another login, an
+// editor): that edit is kept and login is to be run again.
 func (c *configChange) apply(stdout io.Writer) error {
 	if c == nil {
 		return nil
+	}
+	unlock, err := c.lock()
+	if err != nil {
+		return fmt.Errorf("lock the config file: %w; nothing was stored", err)
+	}
+	defer unlock()
+	if !c.holds(c.old, c.existed) {
+		return fmt.Errorf("%s changed while login ran (another login or an editor); nothing was stored: run login again", c.path)
 	}
 	if c.existed && bytes.Equal(c.old, c.new) {
 		fmt.Fprintf(stdout, "%s: %s\n", c.path, c.what)
@@ -59,16 +99,23 @@ func (c *configChange) apply(stdout io.Writer) error {
 }
 
 // undo restores the config file as it was before apply, after cause made
-// the login fail, and returns the error to report.
+// the login fail, and returns the error to report. A file someone changed
+// after apply is left as it is.
 func (c *configChange) undo(cause error) error {
 	if c == nil || c.existed && bytes.Equal(c.old, c.new) {
 		return cause
 	}
-	var err error
-	if c.existed {
-		err = writeFileAtomic(c.path, c.old, c.mode)
-	} else if err = os.Remove(c.path); errors.Is(err, fs.ErrNotExist) {
-		err = nil
+	unlock, err := c.lock()
+	if err == nil {
+		defer unlock()
+		if !c.holds(c.new, true) {
+			return fmt.Errorf("%w; %s changed since login wrote it, so it is left as it is: check it by hand", cause, c.path)
+		}
+		if c.existed {
+			err = writeFileAtomic(c.path, c.old, c.mode)
+		} else if err = os.Remove(c.path); errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("%w; and restoring %s failed too, check it by hand: %v", cause, c.path, err)

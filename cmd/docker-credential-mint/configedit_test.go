@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,46 @@ func TestYAMLScalar(t *testing.T) {
 		if got := yamlScalar(in); got != want {
 			t.Errorf("yamlScalar(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestConfigChange_concurrentEdit: an edit made between plan and apply (a
+// second login, an editor) is kept and this login writes nothing; undo
+// leaves alone a file changed after apply.
+func TestConfigChange_concurrentEdit(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	want, h := oauthEntry(t, "quay.io")
+	ch, err := planConfigChange(path, want, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := []byte("registries: []\n")
+	if err := os.WriteFile(path, other, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := ch.apply(&out); err == nil || !strings.Contains(err.Error(), "changed while login ran") || out.Len() != 0 {
+		t.Errorf("apply after a concurrent edit = %v (stdout %q), want a refusal", err, out.String())
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(other) {
+		t.Errorf("config after refused apply = %q, want the other edit kept", b)
+	}
+
+	if ch, err = planConfigChange(path, want, h); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.apply(&out); err != nil {
+		t.Fatal(err)
+	}
+	later := []byte("registries: []\n# edited after login wrote\n")
+	if err := os.WriteFile(path, later, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.undo(errors.New("proof failed")); !strings.Contains(err.Error(), "left as it is") {
+		t.Errorf("undo after a later edit = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(later) {
+		t.Errorf("config after undo = %q, want the later edit kept", b)
 	}
 }
