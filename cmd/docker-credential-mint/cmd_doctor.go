@@ -12,6 +12,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -32,8 +35,9 @@ that the keychain answers (not locked), the Docker config ($DOCKER_CONFIG/
 config.json): that it parses, that every credsStore/credHelpers helper is on
 PATH, that it routes to mint, plaintext "auths" and entries shadowing what
 mint stores; stored static tokens (JWTs) that have expired; and the
-containers auth files that podman and skopeo read before the Docker config.
-It changes nothing, prints no secret, and exits 1 when it finds an error or
+containers auth files that podman and skopeo read before the Docker config;
+and that the docker-credential-mint on PATH and the full build next to it
+report one version. It changes nothing, prints no secret, and exits 1 when it finds an error or
 a warning.`,
 	examples: []string{"docker-credential-mint doctor"},
 }
@@ -92,6 +96,7 @@ func runDoctor(ctx context.Context, e *env, args []string, stdin io.Reader, stdo
 	stored := d.checkStored(ctx, cfg, roots)
 	d.checkDockerConfig(stored)
 	d.checkContainers()
+	d.checkBuilds(ctx)
 	status := 0
 	for _, f := range d.findings {
 		fmt.Fprintln(stdout, f)
@@ -346,4 +351,56 @@ func (d *doctor) checkContainers() {
 				"%s: a plaintext credential for %s, which podman and skopeo use instead of docker-credential-mint", path, m.key)
 		}
 	}
+}
+
+// fullBuild is the name of the full build that a protocol binary installed
+// by make install hands minting and the operator commands to.
+const fullBuild = "docker-credential-mint-full"
+
+// checkBuilds finds a partial upgrade: the docker-credential-mint on PATH
+// and the full build next to it reporting different versions (the
+// protocol binary answers from the keychain, the full build mints: two
+// versions may disagree on the store or cache format).
+func (d *doctor) checkBuilds(ctx context.Context) {
+	p, ok := d.e.lookPath("docker-credential-" + helperName)
+	if !ok {
+		return
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	full := filepath.Join(filepath.Dir(p), fullBuild)
+	if fi, err := os.Stat(full); err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	fix := "install both from one build (make install)"
+	pv, err := d.versionOf(ctx, p)
+	if err != nil {
+		d.add(sevError, fix, "%s version: %s", p, err)
+		return
+	}
+	fv, err := d.versionOf(ctx, full)
+	if err != nil {
+		d.add(sevError, fix, "%s version: %s", full, err)
+		return
+	}
+	if pv != fv {
+		d.add(sevWarn, fix, "%s reports %q but %s next to it reports %q: a partial upgrade", p, pv, full, fv)
+	}
+}
+
+// versionTimeout bounds one version run: it opens no keychain.
+const versionTimeout = 5 * time.Second
+
+// versionOf runs bin version with only PATH in its environment.
+func (d *doctor) versionOf(ctx context.Context, bin string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, versionTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "version")
+	cmd.Env = []string{"PATH=" + d.e.getenv("PATH")}
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }

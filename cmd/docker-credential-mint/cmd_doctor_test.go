@@ -5,6 +5,7 @@ package main
 
 import (
 	"encoding/base64"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -160,5 +161,27 @@ func TestBinary_doctor(t *testing.T) {
 	out, _, code := o.sandbox().exec("", "doctor")
 	if code != 1 || !strings.Contains(out, "error  "+o.path("docker/config.json")+": credsStore names docker-credential-desktop, which is not on PATH") {
 		t.Errorf("doctor: exit %d\n%s", code, out)
+	}
+}
+
+// TestDoctor_partialUpgrade: the protocol binary on PATH and the full build
+// next to it at different versions is a warning; at one version, nothing.
+func TestDoctor_partialUpgrade(t *testing.T) {
+	o := doctorEnv(t)
+	script := func(name, version string) {
+		p := filepath.Join(o.vars["PATH"], name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\necho 'docker-credential-mint (github.com/docker-credential-mint/mint) "+version+"'\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script("docker-credential-mint", "v1.2.0")
+	script("docker-credential-mint-full", "v1.2.0")
+	if out, _, code := o.run("", "doctor"); code != 0 || strings.Contains(out, "partial upgrade") {
+		t.Errorf("doctor with matching builds: exit %d\n%s", code, out)
+	}
+	script("docker-credential-mint-full", "v1.1.0")
+	out, _, code := o.run("", "doctor")
+	if code != 1 || !strings.Contains(out, "warn") || !strings.Contains(out, "partial upgrade") || !strings.Contains(out, "make install") {
+		t.Errorf("doctor with builds at two versions: exit %d\n%s", code, out)
 	}
 }
