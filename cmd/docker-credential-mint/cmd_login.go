@@ -72,6 +72,7 @@ var providerOptions = []string{"token-url", "grant", "scope", "client-id", "toke
 type loginFlags struct {
 	username      string
 	passwordStdin bool
+	noSecret      bool
 	p             providerFlags
 }
 
@@ -79,6 +80,7 @@ func (f *loginFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.username, "username", "", "the registry `user` name (client id for oauth2)")
 	fs.StringVar(&f.username, "u", "", "shorthand for --username")
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password or token from stdin (one line; a trailing newline is dropped)")
+	fs.BoolVar(&f.noSecret, "no-secret", false, "exec: the command needs no stored secret (its stdin is empty); any stored one is removed")
 	fs.StringVar(&f.p.provider, "provider", "", "write REGISTRY's config entry for `P`: oauth2, registry, exec or static")
 	fs.StringVar(&f.p.tokenURL, "token-url", "", "oauth2: the token endpoint `URL` (https; http only for loopback or with --insecure)")
 	fs.StringVar(&f.p.grant, "grant", "", "oauth2: client_credentials (default) or refresh_token")
@@ -129,9 +131,16 @@ func runLogin(ctx context.Context, e *env, args []string, stdin io.Reader, stdou
 	} else if want, err = f.p.entry(h); err != nil {
 		return usageError(stderr, loginUsage, "%s", err)
 	}
-	user, secret, err := readLogin(f, stdin, stderr)
-	if err != nil {
-		return usageError(stderr, loginUsage, "%s", err)
+	var user, secret string
+	switch {
+	case f.noSecret && f.p.provider != credentials.ProviderExec:
+		return usageError(stderr, loginUsage, "--no-secret needs --provider exec")
+	case f.noSecret && (f.passwordStdin || f.username != ""):
+		return usageError(stderr, loginUsage, "--no-secret takes no --username or --password-stdin")
+	case !f.noSecret:
+		if user, secret, err = readLogin(f, stdin, stderr); err != nil {
+			return usageError(stderr, loginUsage, "%s", err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout(opTimeout))
 	defer cancel()
@@ -150,8 +159,11 @@ func runLogin(ctx context.Context, e *env, args []string, stdin io.Reader, stdou
 		return fail(stderr, "login", err)
 	}
 	entry := store.Entry{ServerURL: serverURLFor(h), Username: user, Secret: secret}
+	if f.noSecret {
+		return loginMinted(ctx, e, w, ch, h, nil, stdout, stderr)
+	}
 	if w.router != nil && w.router.Claims(h) {
-		return loginMinted(ctx, e, w, ch, h, entry, stdout, stderr)
+		return loginMinted(ctx, e, w, ch, h, &entry, stdout, stderr)
 	}
 	if err := static.CheckExpired(h, entry, now()); err != nil {
 		return fail(stderr, "login", fmt.Errorf("%s: this credential has already expired; nothing was stored%s: get a new one", h.Key(), ch.unchangedNote()))
@@ -173,25 +185,41 @@ func runLogin(ctx context.Context, e *env, args []string, stdin io.Reader, stdou
 // refresh token the endpoint rotated it into) and hand the proof's token
 // to the real cache, so the next get needs no new token. When storing
 // fails, the config file is put back.
-func loginMinted(ctx context.Context, e *env, w *wiring, ch *configChange, h credentials.Host, entry store.Entry, stdout, stderr io.Writer) int {
+//
+// A nil entry (exec with --no-secret) mints with no root credential and
+// erases any stored one, so that the command's stdin stays empty.
+func loginMinted(ctx context.Context, e *env, w *wiring, ch *configChange, h credentials.Host, entry *store.Entry, stdout, stderr io.Writer) int {
 	proofRoots, proofTokens := store.NewMemory(), store.NewMemory()
-	if err := proofRoots.Put(ctx, h.Key(), entry); err != nil {
-		return fail(stderr, "login", err)
+	if entry != nil {
+		if err := proofRoots.Put(ctx, h.Key(), *entry); err != nil {
+			return fail(stderr, "login", err)
+		}
 	}
 	r, err := router.New(w.cfg, router.Options{Tokens: proofTokens, Roots: proofRoots, Warn: e.warn, Providers: providers})
 	if err != nil {
 		return fail(stderr, "login", err)
 	}
-	if _, err := r.Mint(ctx, h, &entry); err != nil {
-		return fail(stderr, "login", fmt.Errorf("%s: the new credential did not mint a token, so it was not stored (any previous credential is unchanged%s): %s", h.Key(), ch.unchangedNote(), err))
+	if _, err := r.Mint(ctx, h, entry); err != nil {
+		what := "the new credential did not mint a token, so it was not stored (any previous credential is unchanged"
+		if entry == nil {
+			what = "the command did not mint a token (any stored credential is unchanged"
+		}
+		return fail(stderr, "login", fmt.Errorf("%s: %s%s): %s", h.Key(), what, ch.unchangedNote(), err))
 	}
-	if rotated, err := proofRoots.Get(ctx, h.Key()); err == nil {
-		entry = rotated
+	if entry != nil {
+		if rotated, err := proofRoots.Get(ctx, h.Key()); err == nil {
+			entry = &rotated
+		}
 	}
 	if err := ch.apply(stdout); err != nil {
 		return fail(stderr, "login", err)
 	}
-	if err := w.helper.Store(ctx, credentials.Credentials{ServerURL: entry.ServerURL, Username: entry.Username, Secret: entry.Secret}); err != nil {
+	if entry == nil {
+		err = w.helper.Erase(ctx, h.Key())
+	} else {
+		err = w.helper.Store(ctx, credentials.Credentials{ServerURL: entry.ServerURL, Username: entry.Username, Secret: entry.Secret})
+	}
+	if err != nil {
 		return fail(stderr, "login", ch.undo(err))
 	}
 	life := "a token that is used once (the provider gave no lifetime)"
@@ -209,6 +237,10 @@ func loginMinted(ctx context.Context, e *env, w *wiring, ch *configChange, h cre
 		} else {
 			life = fmt.Sprintf("a token valid for %s, until %s", humanDuration(tok.Expiry.Sub(now())), tok.Expiry.UTC().Format(time.RFC3339))
 		}
+	}
+	if entry == nil {
+		fmt.Fprintf(stdout, "Login Succeeded: %s, no secret stored (provider %s minted %s; keychain %s)\n", h.Key(), providerOf(w.cfg, h), life, w.keychain)
+		return 0
 	}
 	fmt.Fprintf(stdout, "Login Succeeded: %s as %s (provider %s minted %s; keychain %s)\n", h.Key(), entry.Username, providerOf(w.cfg, h), life, w.keychain)
 	return 0

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/docker-credential-mint/mint/store"
 )
 
 const canary = "canary-3d9a-never-printed"
@@ -364,6 +367,42 @@ func TestLogin_providerExec(t *testing.T) {
 	c, err := o.wiring().helper.Get(context.Background(), "localhost:5000")
 	if err != nil || c.Username != "token" || c.Secret != "tok-"+canary {
 		t.Errorf("get = %q, %v", c.Username, err)
+	}
+}
+
+// TestLogin_providerExecNoSecret: an exec registry whose command needs no
+// secret is set up without one; a secret stored before is removed, so the
+// command's stdin stays empty.
+func TestLogin_providerExecNoSecret(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	o := newOpEnv(t)
+	o.store("localhost:5000", "old", canary)
+	cmd := o.path("bin/make-token")
+	if err := os.WriteFile(cmd, []byte("#!/bin/sh\nin=$(cat)\necho \"tok-[$in]\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := o.must("", "login", "localhost:5000", "--no-secret", "--provider", "exec", "--token-username", "token", "--lifetime", "10m", "--", cmd)
+	if !strings.Contains(out, "Login Succeeded: localhost:5000, no secret stored (provider exec minted a token valid for 10m0s") || strings.Contains(out, canary) {
+		t.Errorf("login = %q", out)
+	}
+	c, err := o.wiring().helper.Get(context.Background(), "localhost:5000")
+	if err != nil || c.Username != "token" || c.Secret != "tok-[]" {
+		t.Errorf("get = %q %q, %v; want the token minted with an empty stdin", c.Username, c.Secret, err)
+	}
+	if _, err := o.wiring().roots.Get(context.Background(), "localhost:5000"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("stored root after --no-secret: %v, want none", err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--no-secret"}, "--no-secret needs --provider exec"},
+		{[]string{"--no-secret", "--provider", "exec", "--token-username", "t", "-u", "x", "--", cmd}, "--no-secret takes no --username"},
+	} {
+		_, errs, code := o.run("", "login", append([]string{"localhost:5000"}, tc.args...)...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("login %v: exit %d, stderr %q; want %q", tc.args, code, errs, tc.want)
+		}
 	}
 }
 
