@@ -29,6 +29,11 @@ const (
 	envDebug    = "DOCKER_CREDENTIAL_MINT_DEBUG"
 )
 
+// fullBuildName is the full build's file name: make install puts it next
+// to the protocol binary (build tag lean), which hands it minting and the
+// operator commands.
+const fullBuildName = "docker-credential-mint-full"
+
 // Namespaces of the store: root credentials, and the provider token cache.
 const (
 	nsCredentials = "credentials"
@@ -266,3 +271,36 @@ type (
 
 // oneLine squeezes s onto one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// lookPath finds a program on e's $PATH, as exec.LookPath does on os's.
+func (e *env) lookPath(name string) (string, bool) {
+	for _, dir := range filepath.SplitList(e.getenv("PATH")) {
+		if dir == "" {
+			dir = "."
+		}
+		if p, ok := lookIn(dir, name); ok {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// lookIn finds the program name in dir: an executable file (on Windows,
+// with one of the usual extensions).
+func lookIn(dir, name string) (string, bool) {
+	exts := []string{""}
+	if runtime.GOOS == "windows" {
+		exts = []string{".exe", ".bat", ".cmd", ""}
+	}
+	for _, ext := range exts {
+		p := filepath.Join(dir, name+ext)
+		fi, err := os.Stat(p)
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		if runtime.GOOS == "windows" || fi.Mode()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
+}

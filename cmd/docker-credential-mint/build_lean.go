@@ -32,10 +32,6 @@ const (
 	envHandoff = "DOCKER_CREDENTIAL_MINT_HANDOFF" // set on hand-off; a second one is a loop
 )
 
-// fullName is the full build's file name, looked up next to this binary and
-// then on PATH.
-const fullName = "docker-credential-mint-full"
-
 // providers gives every minting entry provider.Handoff: fresh cached tokens
 // are served here, the rest goes to the full build.
 var providers = func(reg credentials.Registry, _ store.Backend, _ func() time.Time) (provider.Provider, error) {
@@ -83,7 +79,8 @@ func (h *handOffHelper) Get(ctx context.Context, serverURL string) (credentials.
 // process's stdin), in place of this process. It returns only on failure.
 func handOff(e *env, args []string, request []byte) error {
 	if e.getenv(envHandoff) != "" {
-		return fmt.Errorf("%s is a protocol-only build (it handed the request back): install the full build as %s", os.Getenv(envFull), fullName)
+		self, _ := os.Executable()
+		return fmt.Errorf("%s is a protocol-only build (it was handed the request it hands on): install the full build as %s", self, fullBuildName)
 	}
 	full, err := fullPath(e)
 	if err != nil {
@@ -102,24 +99,13 @@ func fullPath(e *env) (string, error) {
 	}
 	if self, err := os.Executable(); err == nil {
 		if self, err = filepath.EvalSymlinks(self); err == nil {
-			p := filepath.Join(filepath.Dir(self), fullName)
-			if isExecutable(p) {
+			if p, ok := lookIn(filepath.Dir(self), fullBuildName); ok {
 				return p, nil
 			}
 		}
 	}
-	for _, dir := range filepath.SplitList(e.getenv("PATH")) {
-		if dir == "" {
-			dir = "."
-		}
-		if p := filepath.Join(dir, fullName); isExecutable(p) {
-			return p, nil
-		}
+	if p, ok := e.lookPath(fullBuildName); ok {
+		return p, nil
 	}
-	return "", fmt.Errorf("this needs %s (minting tokens and operator commands live there), found neither next to this binary nor on PATH: install both binaries (make install)", fullName)
-}
-
-func isExecutable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+	return "", fmt.Errorf("this needs %s (minting tokens and operator commands live there), found neither next to this binary nor on PATH: install both binaries (make install)", fullBuildName)
 }

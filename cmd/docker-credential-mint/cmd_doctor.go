@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -353,10 +352,6 @@ func (d *doctor) checkContainers() {
 	}
 }
 
-// fullBuild is the name of the full build that a protocol binary installed
-// by make install hands minting and the operator commands to.
-const fullBuild = "docker-credential-mint-full"
-
 // checkBuilds finds a partial upgrade: the docker-credential-mint on PATH
 // and the full build next to it reporting different versions (the
 // protocol binary answers from the keychain, the full build mints: two
@@ -369,8 +364,8 @@ func (d *doctor) checkBuilds(ctx context.Context) {
 	if r, err := filepath.EvalSymlinks(p); err == nil {
 		p = r
 	}
-	full := filepath.Join(filepath.Dir(p), fullBuild)
-	if fi, err := os.Stat(full); err != nil || !fi.Mode().IsRegular() {
+	full, ok := lookIn(filepath.Dir(p), fullBuildName)
+	if !ok {
 		return
 	}
 	fix := "install both from one build (make install)"
@@ -399,8 +394,5 @@ func (d *doctor) versionOf(ctx context.Context, bin string) (string, error) {
 	cmd := exec.CommandContext(ctx, bin, "version")
 	cmd.Env = []string{"PATH=" + d.e.getenv("PATH")}
 	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("%w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
+	return strings.TrimSpace(string(out)), err
 }

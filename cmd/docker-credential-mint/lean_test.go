@@ -90,9 +90,6 @@ func (s *leanSandbox) run(stdin string, args ...string) (string, string, int) {
 	return s.execProgram(s.bin, stdin, args...)
 }
 
-// fullBuildName is the name the protocol binary looks for next to itself.
-const fullBuildName = "docker-credential-mint-full"
-
 // tokenConfig maps tok.example to an exec provider whose command counts its
 // runs in a file, and returns that file.
 func (s *leanSandbox) tokenConfig() string {

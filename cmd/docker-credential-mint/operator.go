@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -179,30 +178,6 @@ func (e *env) wireCommand(ctx context.Context) (*wiring, error) {
 		return nil, err
 	}
 	return e.wire(ctx, cfg)
-}
-
-// lookPath finds a program on e's $PATH, as exec.LookPath does on os's.
-func (e *env) lookPath(name string) (string, bool) {
-	exts := []string{""}
-	if runtime.GOOS == "windows" {
-		exts = []string{".exe", ".bat", ".cmd", ""}
-	}
-	for _, dir := range filepath.SplitList(e.getenv("PATH")) {
-		if dir == "" {
-			dir = "."
-		}
-		for _, ext := range exts {
-			p := filepath.Join(dir, name+ext)
-			fi, err := os.Stat(p)
-			if err != nil || fi.IsDir() {
-				continue
-			}
-			if runtime.GOOS == "windows" || fi.Mode()&0o111 != 0 {
-				return p, true
-			}
-		}
-	}
-	return "", false
 }
 
 // providerOf names the provider serving h: the first matching config entry's,
