@@ -223,14 +223,18 @@ func (e *env) resolveKeychain(ctx context.Context, name string) (string, error) 
 
 // autoKeychain returns the first usable backend in DESIGN §4's order (the
 // OS keychain, Secret Service, pass, and the encrypted file where none of
-// those is reachable: servers, CI, containers) and why each one before it
-// was skipped.
-func (e *env) autoKeychain(ctx context.Context) (name string, skipped []string) {
+// those is reachable: servers, CI, containers) and, by name, why each one
+// before it was skipped. The get path only keeps the name: nothing is
+// formatted here.
+func (e *env) autoKeychain(ctx context.Context) (name string, skipped map[string]error) {
 	for _, n := range platformBackendNames {
 		if probe := platformProbes[n]; probe != nil {
 			if err := probe(ctx, e); err != nil {
 				e.debugf("keychain: %s not usable: %v", n, err)
-				skipped = append(skipped, n+" not usable ("+oneLine(err.Error())+")")
+				if skipped == nil {
+					skipped = map[string]error{}
+				}
+				skipped[n] = err
 				continue
 			}
 		}

@@ -134,14 +134,19 @@ func (d *doctor) checkKeychain(ctx context.Context, cfg *credentials.Config) sto
 	}
 	if name == credentials.KeychainAuto {
 		pctx, cancel := context.WithTimeout(ctx, keychainProbeTimeout)
-		var skipped []string
+		var skipped map[string]error
 		name, skipped = e.autoKeychain(pctx)
 		cancel()
-		why := ""
-		if len(skipped) > 0 {
-			why = ": " + strings.Join(skipped, "; ")
+		var why []string
+		for _, n := range platformBackendNames {
+			if err, ok := skipped[n]; ok {
+				why = append(why, n+" not usable ("+oneLine(err.Error())+")")
+			}
 		}
-		d.add(sevInfo, "", "keychain: auto chose %s%s", name, why)
+		if len(why) > 0 {
+			why[0] = ": " + why[0]
+		}
+		d.add(sevInfo, "", "keychain: auto chose %s%s", name, strings.Join(why, "; "))
 	} else {
 		d.add(sevInfo, "", "keychain: %s (%s)", name, source)
 	}
