@@ -215,7 +215,7 @@ func LoadConfig(r io.Reader, name string) (*Config, error) {
 func yamlError(name string, err error) error {
 	var e *yamlsub.Error
 	if !errors.As(err, &e) {
-		return configErr(name, 0, "", "YAML: "+oneLine(err.Error()))
+		return configErr(name, 0, "", "YAML: "+OneLine(err.Error()))
 	}
 	if e.Key != "" {
 		return configErr(name, e.Line, e.Key, e.Msg)

@@ -35,17 +35,18 @@ func wireError(err error) string {
 	case dch.IsCredentialsMissingUsername(err):
 		return ErrMissingUsername.Error()
 	}
-	return oneLine(err.Error())
+	return OneLine(err.Error())
 }
 
-// oneLine replaces line breaks and other control characters so that an
-// error is always exactly one line.
-func oneLine(s string) string {
+// OneLine puts a message on exactly one line: control characters (line
+// breaks among them) become spaces and runs of white space one space. Every
+// one-line error of this module goes through it.
+func OneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '
 		}
 		return r
 	}, s)
-	return strings.TrimSpace(s)
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -67,7 +67,7 @@ func WithSecretExpiry(expiry func(secret string) (time.Time, bool)) Option {
 }
 
 // NewHelper returns a Helper keeping root credentials in backend.
-func NewHelper(backend store.Backend, opts ...Option) Helper {
+func NewHelper(backend store.Backend, opts ...Option) Answerer {
 	h := &helper{backend: backend}
 	for _, o := range opts {
 		o(h)
@@ -128,16 +128,29 @@ func (hp *helper) lookup(ctx context.Context, h Host) (store.Entry, error) {
 }
 
 func (hp *helper) Get(ctx context.Context, serverURL string) (Credentials, error) {
+	a, err := hp.answer(ctx, serverURL, false)
+	return a.Credentials, err
+}
+
+// Answer implements Answerer.
+func (hp *helper) Answer(ctx context.Context, serverURL string) (Answer, error) {
+	return hp.answer(ctx, serverURL, true)
+}
+
+// answer is Get, and with life also a static secret's expiry where the
+// entry does not record it (a JWT stored before its exp was recorded):
+// get itself never parses a secret it does not have to.
+func (hp *helper) answer(ctx context.Context, serverURL string, life bool) (Answer, error) {
 	if serverURL == "" {
-		return Credentials{}, ErrMissingServerURL
+		return Answer{}, ErrMissingServerURL
 	}
 	h, err := ParseHost(serverURL)
 	if err != nil {
-		return Credentials{}, fmt.Errorf("get: %w", err)
+		return Answer{}, fmt.Errorf("get: %w", err)
 	}
 	e, err := hp.lookup(ctx, h)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Credentials{}, err
+		return Answer{}, err
 	}
 	found := err == nil
 	if hp.minter != nil && hp.minter.Claims(h) {
@@ -145,22 +158,26 @@ func (hp *helper) Get(ctx context.Context, serverURL string) (Credentials, error
 		if found {
 			root = &e
 		}
-		c, err := hp.minter.Mint(ctx, h, root)
+		a, err := hp.minter.Mint(ctx, h, root)
 		if err != nil {
-			return Credentials{}, err
+			return Answer{}, err
 		}
-		c.ServerURL = serverURL
-		return c, nil
+		a.ServerURL = serverURL
+		return a, nil
 	}
 	if !found {
-		return Credentials{}, fmt.Errorf("%s: %w", h.Key(), store.ErrNotFound)
+		return Answer{}, fmt.Errorf("%s: %w", h.Key(), store.ErrNotFound)
 	}
 	if hp.check != nil {
 		if err := hp.check(h, e); err != nil {
-			return Credentials{}, err
+			return Answer{}, err
 		}
 	}
-	return Credentials{ServerURL: serverURL, Username: e.Username, Secret: e.Secret}, nil
+	a := Answer{Credentials: Credentials{ServerURL: serverURL, Username: e.Username, Secret: e.Secret}, Expiry: e.Expiry}
+	if life && a.Expiry.IsZero() && hp.expiry != nil {
+		a.Expiry, _ = hp.expiry(e.Secret)
+	}
+	return a, nil
 }
 
 func (hp *helper) Erase(ctx context.Context, serverURL string) error {

@@ -224,3 +224,17 @@ func (h Host) Parent() (Host, bool) {
 	}
 	return h, true
 }
+
+// DockerHubServerURL is the server URL under which the Docker CLI stores
+// Docker Hub's credential.
+const DockerHubServerURL = "https://index.docker.io/v1/"
+
+// IsDockerHubToken reports whether h is one of the Docker CLI's own Docker
+// Hub token keys, https://index.docker.io/v1/access-token and
+// …/refresh-token. They belong to the Docker CLI, which refreshes them
+// itself: the helper keeps and returns them untouched (DESIGN §3), never
+// routes them to a provider, never checks their expiry, and never counts
+// them as a repository-scoped credential.
+func (h Host) IsDockerHubToken() bool {
+	return h.Registry() == DockerHub && (h.Path == "v1/access-token" || h.Path == "v1/refresh-token")
+}

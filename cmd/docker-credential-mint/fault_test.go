@@ -26,6 +26,7 @@ import (
 
 	dch "github.com/docker/docker-credential-helpers/credentials"
 
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 	"github.com/docker-credential-mint/mint/store/secretservice/sstest"
 )
 
@@ -45,7 +46,7 @@ const (
 func quickSandbox(t *testing.T, extra ...string) *sandbox {
 	t.Helper()
 	s := newSandbox(t, extra...)
-	s.env = setVar(s.env, "GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=50"))
+	s.Env = setVar(s.Env, "GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=50"))
 	return s
 }
 
@@ -74,11 +75,11 @@ func oneLineError(t *testing.T, what, out, errs string, code int) {
 // timed runs the helper and fails t when it took longer than the deadline
 // plus slack.
 func (s *sandbox) timed(stdin string, args ...string) (string, string, int) {
-	s.t.Helper()
+	s.T.Helper()
 	start := time.Now()
-	out, errs, code := s.exec(stdin, args...)
+	out, errs, code := s.Exec(stdin, args...)
 	if d := time.Since(start); d > faultTimeout+faultSlack {
-		s.t.Errorf("%v took %v with a %v deadline", args, d.Round(time.Millisecond), faultTimeout)
+		s.T.Errorf("%v took %v with a %v deadline", args, d.Round(time.Millisecond), faultTimeout)
 	}
 	return out, errs, code
 }
@@ -133,12 +134,12 @@ func requireOrSkip(t *testing.T, why string) {
 func fileSandbox(t *testing.T, size int) (*sandbox, string) {
 	t.Helper()
 	s := quickSandbox(t)
-	data := filepath.Join(s.home, "tmpfs")
+	data := filepath.Join(s.Home, "tmpfs")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	mountTmpfs(t, data, size)
-	s.env = setVar(s.env, envDataDir, data)
+	s.Env = setVar(s.Env, wire.EnvDataDir, data)
 	return s, data
 }
 
@@ -148,9 +149,9 @@ func fileSandbox(t *testing.T, size int) (*sandbox, string) {
 func TestFault_fullDisk(t *testing.T) {
 	s, data := fileSandbox(t, 256<<10)
 	for i := range 3 {
-		s.store(fmt.Sprintf("keep%d.example", i), "u", fmt.Sprintf("keep-secret-%d", i))
+		s.Store(fmt.Sprintf("keep%d.example", i), "u", fmt.Sprintf("keep-secret-%d", i))
 	}
-	before := s.snapshot()
+	before := s.Snapshot()
 	filler := filepath.Join(data, "filler")
 	f, err := os.Create(filler)
 	if err != nil {
@@ -180,19 +181,19 @@ func TestFault_fullDisk(t *testing.T) {
 	}
 	if code == 0 {
 		// It found room after all: the rest must be intact.
-		s.store("keep1.example", "u", "keep-secret-1")
+		s.Store("keep1.example", "u", "keep-secret-1")
 	}
-	if after := s.snapshot(); after != before {
+	if after := s.Snapshot(); after != before {
 		t.Errorf("a full disk changed the store:\nbefore %s\nafter  %s", before, after)
 	}
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	s.store("new.example", "v", big)
-	if out := s.must("new.example", "get"); !strings.Contains(out, big) {
+	s.Store("new.example", "v", big)
+	if out := s.Must("new.example", "get"); !strings.Contains(out, big) {
 		t.Errorf("store after the disk was freed did not take")
 	}
-	if out := s.must("keep2.example", "get"); !strings.Contains(out, `"Secret":"keep-secret-2"`) {
+	if out := s.Must("keep2.example", "get"); !strings.Contains(out, `"Secret":"keep-secret-2"`) {
 		t.Errorf("keep2.example = %q after the disk was freed", out)
 	}
 }
@@ -202,17 +203,17 @@ func TestFault_fullDisk(t *testing.T) {
 // otherwise): writes fail with one line, reads still answer.
 func TestFault_readOnlyDir(t *testing.T) {
 	s := quickSandbox(t)
-	data := filepath.Join(s.home, "ro")
+	data := filepath.Join(s.Home, "ro")
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	s.env = setVar(s.env, envDataDir, data)
+	s.Env = setVar(s.Env, wire.EnvDataDir, data)
 	root := os.Geteuid() == 0
 	if root {
 		mountTmpfs(t, data, 1<<20)
 	}
-	s.store("keep.example", "u", "keep-secret")
-	before := s.snapshot()
+	s.Store("keep.example", "u", "keep-secret")
+	before := s.Snapshot()
 	if root {
 		remount(t, data, "remount,ro")
 	} else {
@@ -226,10 +227,10 @@ func TestFault_readOnlyDir(t *testing.T) {
 	oneLineError(t, "store in a read-only directory", out, errs, code)
 	out, errs, code = s.timed("keep.example", "erase")
 	oneLineError(t, "erase in a read-only directory", out, errs, code)
-	if got := s.must("keep.example", "get"); !strings.Contains(got, `"Secret":"keep-secret"`) {
+	if got := s.Must("keep.example", "get"); !strings.Contains(got, `"Secret":"keep-secret"`) {
 		t.Errorf("get from a read-only directory = %q", got)
 	}
-	if after := s.snapshot(); after != before {
+	if after := s.Snapshot(); after != before {
 		t.Errorf("read-only directory: store changed:\nbefore %s\nafter  %s", before, after)
 	}
 	if root {
@@ -243,9 +244,9 @@ func TestFault_readOnlyDir(t *testing.T) {
 func TestFault_stoppedKeyring(t *testing.T) {
 	ss := sstest.Start(t, sstest.Options{})
 	s := quickSandbox(t, "DBUS_SESSION_BUS_ADDRESS="+ss.Address)
-	s.env = setVar(s.env, envKeychain, "secretservice")
-	s.env = setVar(s.env, envTimeout, faultTimeout.String())
-	s.store("keep.example", "u", "keep-secret")
+	s.Env = setVar(s.Env, wire.EnvKeychain, "secretservice")
+	s.Env = setVar(s.Env, wire.EnvTimeout, faultTimeout.String())
+	s.Store("keep.example", "u", "keep-secret")
 	for _, p := range []struct {
 		name          string
 		pause, resume func() error
@@ -270,7 +271,7 @@ func TestFault_stoppedKeyring(t *testing.T) {
 			wg.Go(func() {
 				start := time.Now()
 				cmd := exec.Command(os.Args[0], v.verb)
-				cmd.Env = s.env
+				cmd.Env = s.Env
 				cmd.Stdin = strings.NewReader(v.in)
 				var out, errs bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &out, &errs
@@ -298,7 +299,7 @@ func TestFault_stoppedKeyring(t *testing.T) {
 	}
 	// Whatever the stopped daemon received late, keep.example is still
 	// there or erased by the erase above; the keyring answers again.
-	if out, _, code := s.exec("keep.example", "get"); code != 0 && !strings.Contains(out, "not found") {
+	if out, _, code := s.Exec("keep.example", "get"); code != 0 && !strings.Contains(out, "not found") {
 		t.Errorf("get after the daemons resumed = %q (exit %d)", out, code)
 	}
 }
@@ -306,13 +307,13 @@ func TestFault_stoppedKeyring(t *testing.T) {
 // oauth2Config writes a config file making host an oauth2
 // client_credentials registry served by tokenURL, and points the sandbox at it.
 func (s *sandbox) oauth2Config(host, tokenURL, extra string) {
-	s.t.Helper()
+	s.T.Helper()
 	cfg := fmt.Sprintf("registries:\n  - match: %s\n    provider: oauth2\n    token_url: %s\n    grant: client_credentials\n    username: oauth2accesstoken\n%s", host, tokenURL, extra)
-	path := filepath.Join(s.home, "mint.yaml")
+	path := filepath.Join(s.Home, "mint.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		s.t.Fatal(err)
+		s.T.Fatal(err)
 	}
-	s.env = setVar(s.env, "DOCKER_CREDENTIAL_MINT_CONFIG", path)
+	s.Env = setVar(s.Env, "DOCKER_CREDENTIAL_MINT_CONFIG", path)
 }
 
 // TestFault_stoppedTokenEndpoint points an oauth2 registry at a listener
@@ -343,17 +344,17 @@ func TestFault_stoppedTokenEndpoint(t *testing.T) {
 		}
 	})
 	s := quickSandbox(t)
-	s.env = setVar(s.env, envTimeout, faultTimeout.String())
+	s.Env = setVar(s.Env, wire.EnvTimeout, faultTimeout.String())
 	s.oauth2Config("stuck.example", "http://"+ln.Addr().String()+"/token", "")
-	s.store("stuck.example", "client", "client-secret")
+	s.Store("stuck.example", "client", "client-secret")
 	out, errs, code := s.timed("stuck.example", "get")
 	oneLineError(t, "get with a stopped token endpoint", out, errs, code)
 	if strings.Contains(out, "client-secret") {
 		t.Errorf("the error quotes the client secret: %q", out)
 	}
 	// A host that is not the provider's answers at once.
-	s.store("other.example", "u", "p")
-	if got := s.must("other.example", "get"); !strings.Contains(got, `"Secret":"p"`) {
+	s.Store("other.example", "u", "p")
+	if got := s.Must("other.example", "get"); !strings.Contains(got, `"Secret":"p"`) {
 		t.Errorf("get other.example = %q", got)
 	}
 }
@@ -380,7 +381,7 @@ func (st *slowTokens) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // longestRun is the longest of n runs of a verb started at once (the
 // load the kill loop puts on the machine).
 func longestRun(s *sandbox, n int, stdin string, args ...string) time.Duration {
-	s.t.Helper()
+	s.T.Helper()
 	var mu sync.Mutex
 	var longest time.Duration
 	var wg sync.WaitGroup
@@ -388,7 +389,7 @@ func longestRun(s *sandbox, n int, stdin string, args ...string) time.Duration {
 		wg.Go(func() {
 			start := time.Now()
 			cmd := exec.Command(os.Args[0], args...)
-			cmd.Env = s.env
+			cmd.Env = s.Env
 			cmd.Stdin = strings.NewReader(stdin)
 			_ = cmd.Run()
 			mu.Lock()
@@ -412,11 +413,11 @@ func TestFault_killDuringRefresh(t *testing.T) {
 	s := quickSandbox(t)
 	// refresh_before longer than the token's life: every get refreshes.
 	s.oauth2Config("tokens.example", srv.URL+"/token", "    refresh_before: 2h\n")
-	s.store("tokens.example", "client", "client-secret")
+	s.Store("tokens.example", "client", "client-secret")
 	for i := range 10 {
-		s.store(fmt.Sprintf("keep%d.example", i), "u", fmt.Sprintf("keep-%d", i))
+		s.Store(fmt.Sprintf("keep%d.example", i), "u", fmt.Sprintf("keep-%d", i))
 	}
-	if got := s.must("tokens.example", "get"); !strings.Contains(got, `"Username":"oauth2accesstoken","Secret":"access-`) {
+	if got := s.Must("tokens.example", "get"); !strings.Contains(got, `"Username":"oauth2accesstoken","Secret":"access-`) {
 		t.Fatalf("get tokens.example = %q, want a minted token", got)
 	}
 	// Workers run at once (refreshes of one registry then also wait on
@@ -454,7 +455,7 @@ func TestFault_killDuringRefresh(t *testing.T) {
 					cmd = exec.Command(os.Args[0], "get")
 					cmd.Stdin = strings.NewReader("tokens.example")
 				}
-				cmd.Env = s.env
+				cmd.Env = s.Env
 				if err := cmd.Start(); err != nil {
 					t.Error(err)
 					return
@@ -475,12 +476,12 @@ func TestFault_killDuringRefresh(t *testing.T) {
 	}
 	for i := range 10 {
 		url := fmt.Sprintf("keep%d.example", i)
-		if out := s.must(url, "get"); !strings.Contains(out, fmt.Sprintf(`"Secret":"keep-%d"`, i)) {
+		if out := s.Must(url, "get"); !strings.Contains(out, fmt.Sprintf(`"Secret":"keep-%d"`, i)) {
 			t.Errorf("after the kills, get %s = %q", url, out)
 		}
 	}
 	var list map[string]string
-	if err := json.Unmarshal([]byte(s.must("unused", "list")), &list); err != nil {
+	if err := json.Unmarshal([]byte(s.Must("unused", "list")), &list); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := list["tokens.example"]; !ok {
@@ -490,10 +491,10 @@ func TestFault_killDuringRefresh(t *testing.T) {
 	// token (the config changed, so the cached one is not reused) and the
 	// next ones are answered from the cache.
 	s.oauth2Config("tokens.example", srv.URL+"/token", "")
-	first := s.must("tokens.example", "get")
+	first := s.Must("tokens.example", "get")
 	n := st.requests.Load()
 	for range 3 {
-		if again := s.must("tokens.example", "get"); again != first {
+		if again := s.Must("tokens.example", "get"); again != first {
 			t.Errorf("cached get = %q, want %q", again, first)
 		}
 	}

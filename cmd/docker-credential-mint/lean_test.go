@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 )
 
 // The protocol binary (build tag lean) is built once per test run. The full
@@ -59,7 +62,7 @@ type leanSandbox struct {
 func newLeanSandbox(t *testing.T, withFull bool) *leanSandbox {
 	t.Helper()
 	s := newSandbox(t)
-	dir := filepath.Join(s.home, "bin")
+	dir := filepath.Join(s.Home, "bin")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -79,34 +82,34 @@ func newLeanSandbox(t *testing.T, withFull bool) *leanSandbox {
 }
 
 func (s *leanSandbox) linkFull() {
-	s.t.Helper()
-	if err := os.Symlink(os.Args[0], filepath.Join(s.dir, fullBuildName)); err != nil {
-		s.t.Fatal(err)
+	s.T.Helper()
+	if err := os.Symlink(os.Args[0], filepath.Join(s.dir, wire.FullBuildName)); err != nil {
+		s.T.Fatal(err)
 	}
 }
 
 func (s *leanSandbox) run(stdin string, args ...string) (string, string, int) {
-	s.t.Helper()
-	return s.execProgram(s.bin, stdin, args...)
+	s.T.Helper()
+	return s.ExecProgram(s.bin, stdin, args...)
 }
 
 // tokenConfig maps tok.example to an exec provider whose command counts its
 // runs in a file, and returns that file.
 func (s *leanSandbox) tokenConfig() string {
-	s.t.Helper()
-	count := filepath.Join(s.home, "count")
-	script := filepath.Join(s.home, "token.sh")
+	s.T.Helper()
+	count := filepath.Join(s.Home, "count")
+	script := filepath.Join(s.Home, "token.sh")
 	body := "#!/bin/sh\necho run >> " + count + "\necho token-$(wc -l < " + count + " | tr -d ' ')\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		s.t.Fatal(err)
+		s.T.Fatal(err)
 	}
 	cfg := "registries:\n  - match: tok.example\n    provider: exec\n    command: [/bin/sh, " + script + "]\n    format: plain\n    username: bot\n    lifetime: 1h\n"
-	dir := filepath.Join(s.home, "config", "docker-credential-mint")
+	dir := filepath.Join(s.Home, "config", "docker-credential-mint")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		s.t.Fatal(err)
+		s.T.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o600); err != nil {
-		s.t.Fatal(err)
+		s.T.Fatal(err)
 	}
 	return count
 }
@@ -139,20 +142,20 @@ func TestLean_alone(t *testing.T) {
 			t.Fatalf("%s: exit %d, stdout %q, stderr %q; want %q", step.action, code, out, errs, step.want)
 		}
 	}
-	before := s.snapshot()
+	before := s.Snapshot()
 
 	out, errs, code := s.run("tok.example", "get")
-	if code != 1 || errs != "" || strings.Count(out, "\n") != 1 || !strings.Contains(out, fullBuildName) {
+	if code != 1 || errs != "" || strings.Count(out, "\n") != 1 || !strings.Contains(out, wire.FullBuildName) {
 		t.Errorf("get of a provider registry without the full build: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	out, errs, code = s.run("", "status")
-	if code != 1 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, fullBuildName) {
+	if code != 1 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, wire.FullBuildName) {
 		t.Errorf("status without the full build: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	if runs(t, count) != 0 {
 		t.Error("the token command ran")
 	}
-	if after := s.snapshot(); after != before {
+	if after := s.Snapshot(); after != before {
 		t.Errorf("store changed:\n%s\n%s", before, after)
 	}
 }
@@ -171,7 +174,7 @@ func TestLean_handsOff(t *testing.T) {
 		t.Fatalf("token command ran %d times, want 1", n)
 	}
 	// Without the full build, the cached token is still served.
-	if err := os.Remove(filepath.Join(s.dir, fullBuildName)); err != nil {
+	if err := os.Remove(filepath.Join(s.dir, wire.FullBuildName)); err != nil {
 		t.Fatal(err)
 	}
 	if out, errs, code := s.run("tok.example", "get"); code != 0 || errs != "" || out != want {
@@ -196,10 +199,45 @@ func TestLean_handsOff(t *testing.T) {
 func TestLean_handOffLoop(t *testing.T) {
 	s := newLeanSandbox(t, false)
 	s.tokenConfig()
-	s.env = append(s.env, "DOCKER_CREDENTIAL_MINT_FULL="+s.bin)
+	s.Env = append(s.Env, "DOCKER_CREDENTIAL_MINT_FULL="+s.bin)
 	out, errs, code := s.run("tok.example", "get")
 	if code != 1 || errs != "" || strings.Count(out, "\n") != 1 || !strings.Contains(out, "protocol-only") {
 		t.Errorf("hand-off loop: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestLean_deps is the protocol binary's dependency check (as
+// go-containerregistry's depcheck): what every docker pull spawns must not
+// link HTTP, TLS, the minting providers, the operator commands, a YAML
+// library or a cloud SDK. os/exec is linked, and says why: the pass backend
+// runs gpg and godbus may run dbus-launch.
+func TestLean_deps(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "lean", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	forbidden := []string{
+		"net/http", "crypto/tls", "flag", "golang.org/x/oauth2", "gopkg.in/yaml.v3", "sigs.k8s.io/yaml",
+		"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/cli",
+		"github.com/docker-credential-mint/mint/credentials/provider/builtin",
+		"github.com/docker-credential-mint/mint/credentials/provider/command",
+		"github.com/docker-credential-mint/mint/credentials/provider/oauth2",
+		"github.com/docker-credential-mint/mint/credentials/provider/registry",
+	}
+	cloud := []string{"github.com/aws/", "cloud.google.com/", "google.golang.org/api", "github.com/Azure/", "golang.org/x/oauth2/google"}
+	for _, d := range deps {
+		if slices.Contains(forbidden, d) {
+			t.Errorf("the protocol binary links %s", d)
+		}
+		for _, c := range cloud {
+			if strings.HasPrefix(d, c) {
+				t.Errorf("the protocol binary links a cloud SDK: %s", d)
+			}
+		}
+	}
+	if !slices.Contains(deps, "os/exec") {
+		t.Log("os/exec is no longer linked: the README can say so now")
 	}
 }
 
@@ -209,7 +247,7 @@ func TestLean_handOffLoop(t *testing.T) {
 // package-level regexp.MustCompile, for one, costs more than a whole get).
 func TestLean_lightInit(t *testing.T) {
 	s := newLeanSandbox(t, false)
-	s.env = append(s.env, "GODEBUG=inittrace=1")
+	s.Env = append(s.Env, "GODEBUG=inittrace=1")
 	_, errs, code := s.run("", "version")
 	if code != 0 {
 		t.Fatalf("version: exit %d, stderr %q", code, errs)

@@ -6,38 +6,46 @@
 // is none) and answers the credential-helper protocol (store, get, erase,
 // list, version) for the Docker CLI, containerd, crane, skopeo, podman, oras
 // and regctl.
+//
+// This package is the protocol seam. Two builds share it: the full build
+// (full.go, what go install makes) mints tokens and runs the operator
+// commands of package cli; the protocol binary (lean.go, build tag lean),
+// which every docker pull spawns, links neither and hands what it cannot
+// answer to the full build.
 package main
 
 import (
 	"context"
 	"os"
-	"time"
 
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 	"github.com/docker-credential-mint/mint/credentials"
 )
-
-// defaultTimeout bounds a whole invocation: a hung keychain or token endpoint
-// must fail the pull, not hang it (clients such as the Docker CLI run the
-// helper with no timeout of their own).
-const defaultTimeout = 30 * time.Second
 
 func main() {
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
-	env := newEnv(os.Getenv, stderr)
-	if code, done := handOffCommand(env, args); done {
-		return code
-	}
-	if len(args) >= 2 {
-		if c, ok := commands[args[1]]; ok {
-			// Operator commands may wait for a person (a prompt) and set
-			// their own deadlines for network and keychain calls.
-			return c.run(context.Background(), env, args[2:], stdin, stdout, stderr)
+	e := newEnv(os.Getenv, stderr)
+	if len(args) >= 2 && !isProtocol(args[1]) {
+		// Operator commands may wait for a person (a prompt) and set
+		// their own deadlines for network and keychain calls.
+		if code, ok := operate(context.Background(), e, args[1:], stdin, stdout, stderr); ok {
+			return code
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), env.timeout(defaultTimeout))
+	ctx, cancel := context.WithTimeout(context.Background(), e.Timeout(wire.DefaultTimeout))
 	defer cancel()
-	return credentials.Serve(ctx, args, stdin, stdout, env.newHelper)
+	return credentials.Serve(ctx, args, stdin, stdout, protocolHelper(e))
+}
+
+// isProtocol reports whether verb is a protocol action that this program
+// serves itself, whichever the build.
+func isProtocol(verb string) bool {
+	switch verb {
+	case credentials.ActionStore, credentials.ActionGet, credentials.ActionErase, credentials.ActionList, credentials.ActionVersion, "--version", "-v":
+		return true
+	}
+	return false
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/clitest"
 	"github.com/docker/docker-credential-helpers/client"
 	dch "github.com/docker/docker-credential-helpers/credentials"
 )
@@ -29,123 +30,27 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MINT_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	clitest.Cleanup()
+	os.Exit(code)
 }
 
-// sandbox is a hermetic HOME with the file store.
-type sandbox struct {
-	t    *testing.T
-	home string
-	env  []string
-}
+// sandbox runs this test binary as the helper in a hermetic HOME.
+type sandbox struct{ *clitest.Sandbox }
 
 func newSandbox(t *testing.T, extra ...string) *sandbox {
 	t.Helper()
-	home := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(home, "cover"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"MINT_TEST_MAIN=1",
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"XDG_RUNTIME_DIR=" + filepath.Join(home, "run"),
-		"DOCKER_CONFIG=" + filepath.Join(home, "docker"),
-		"DOCKER_CREDENTIAL_MINT_KEYCHAIN=file",
-		// Under -coverprofile the re-executed test binary wants somewhere
-		// to write coverage, or it warns on stderr.
-		"GOCOVERDIR=" + filepath.Join(home, "cover"),
-		// A -race child otherwise sleeps 1 s before every exit.
-		"GORACE=atexit_sleep_ms=50",
-	}
-	return &sandbox{t: t, home: home, env: append(env, extra...)}
+	return &sandbox{clitest.New(t, os.Args[0], append([]string{"MINT_TEST_MAIN=1"}, extra...)...)}
 }
 
 // withoutVar returns env minus the variable name.
-func withoutVar(env []string, name string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-// exec runs the helper with one action and returns stdout, stderr and the exit status.
-func (s *sandbox) exec(stdin string, args ...string) (string, string, int) {
-	s.t.Helper()
-	return s.execProgram(os.Args[0], stdin, args...)
-}
-
-// execProgram runs program (a helper build) in the sandbox.
-func (s *sandbox) execProgram(program, stdin string, args ...string) (string, string, int) {
-	s.t.Helper()
-	cmd := exec.Command(program, args...)
-	cmd.Env = s.env
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		s.t.Fatalf("run helper: %v", err)
-	}
-	return out.String(), errb.String(), code
-}
-
-func (s *sandbox) must(stdin string, args ...string) string {
-	s.t.Helper()
-	out, errs, code := s.exec(stdin, args...)
-	if code != 0 || errs != "" {
-		s.t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
-	}
-	return out
-}
-
-func (s *sandbox) store(url, user, secret string) {
-	s.t.Helper()
-	b, _ := json.Marshal(dch.Credentials{ServerURL: url, Username: user, Secret: secret})
-	s.must(string(b), "store")
-}
-
-// snapshot is list plus every stored secret: what must not change.
-func (s *sandbox) snapshot() string {
-	s.t.Helper()
-	var m map[string]string
-	if err := json.Unmarshal([]byte(s.must("unused", "list")), &m); err != nil {
-		s.t.Fatal(err)
-	}
-	var b strings.Builder
-	for url := range m {
-		b.WriteString(s.must(url, "get"))
-	}
-	lines := strings.Split(b.String(), "\n")
-	return fmt.Sprint(len(m), sortStrings(lines))
-}
-
-func sortStrings(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
-}
+func withoutVar(env []string, name string) []string { return clitest.WithoutVar(env, name) }
 
 func TestBinary_dockerClient(t *testing.T) {
 	s := newSandbox(t)
 	p := func(args ...string) client.Program {
 		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = s.env
+		cmd.Env = s.Env
 		return &execProgram{cmd}
 	}
 	if _, err := client.Get(p, "registry.example"); !dch.IsErrCredentialsNotFound(err) {
@@ -178,9 +83,9 @@ func (p *execProgram) Input(in io.Reader) { p.cmd.Stdin = in }
 
 func TestBinary_badInput(t *testing.T) {
 	s := newSandbox(t)
-	s.store("registry.example", "alice", "alicepw")
-	s.store("quay.io/org-a", "robot", "robotpw")
-	before := s.snapshot()
+	s.Store("registry.example", "alice", "alicepw")
+	s.Store("quay.io/org-a", "robot", "robotpw")
+	before := s.Snapshot()
 	huge := strings.Repeat("A", 2<<20)
 	binary := string([]byte{0, 1, 2, 0xff, 0xfe, '\n', 0x80})
 	cases := []struct {
@@ -209,7 +114,7 @@ func TestBinary_badInput(t *testing.T) {
 		{nil, ""},
 	}
 	for _, c := range cases {
-		out, errs, code := s.exec(c.in, c.args...)
+		out, errs, code := s.Exec(c.in, c.args...)
 		name := fmt.Sprintf("%v with %d bytes", c.args, len(c.in))
 		if code != 1 {
 			t.Errorf("%s: exit %d, want 1", name, code)
@@ -224,7 +129,7 @@ func TestBinary_badInput(t *testing.T) {
 			t.Errorf("%s: stdout leaks a stored secret: %q", name, out)
 		}
 	}
-	if after := s.snapshot(); after != before {
+	if after := s.Snapshot(); after != before {
 		t.Errorf("bad input changed the store:\nbefore %s\nafter  %s", before, after)
 	}
 }
@@ -234,7 +139,7 @@ func TestBinary_brokenKeychain(t *testing.T) {
 		{"bogus", "unknown keychain"},
 	} {
 		s := newSandbox(t, "DOCKER_CREDENTIAL_MINT_KEYCHAIN="+tc.name)
-		out, _, code := s.exec("registry.example", "get")
+		out, _, code := s.Exec("registry.example", "get")
 		if code != 1 || !strings.Contains(out, tc.want) || strings.Count(out, "\n") != 1 {
 			t.Errorf("keychain %s: get = %q (exit %d), want one line containing %q", tc.name, out, code, tc.want)
 		}
@@ -256,24 +161,24 @@ func TestBinary_concurrent(t *testing.T) {
 			own := fmt.Sprintf("own%d.example", i)
 			secret := fmt.Sprintf("secret-of-%s", own)
 			b, _ := json.Marshal(dch.Credentials{ServerURL: own, Username: "u", Secret: secret})
-			if out, _, code := s.exec(string(b), "store"); code != 0 {
+			if out, _, code := s.Exec(string(b), "store"); code != 0 {
 				errs <- fmt.Sprintf("store %s: %q", own, out)
 			}
 			shared, _ := json.Marshal(dch.Credentials{ServerURL: "shared.example", Username: fmt.Sprintf("u%d", i), Secret: fmt.Sprintf("shared-%d", i)})
-			if out, _, code := s.exec(string(shared), "store"); code != 0 {
+			if out, _, code := s.Exec(string(shared), "store"); code != 0 {
 				errs <- fmt.Sprintf("store shared: %q", out)
 			}
-			out, _, code := s.exec(own, "get")
+			out, _, code := s.Exec(own, "get")
 			if code != 0 || !strings.Contains(out, `"Secret":"`+secret+`"`) {
 				errs <- fmt.Sprintf("get %s = %q", own, out)
 			}
-			if out, _, _ := s.exec("shared.example", "get"); !strings.Contains(out, `"Secret":"shared-`) {
+			if out, _, _ := s.Exec("shared.example", "get"); !strings.Contains(out, `"Secret":"shared-`) {
 				errs <- fmt.Sprintf("get shared = %q", out)
 			}
 			tmp := fmt.Sprintf("tmp%d.example", i)
 			b, _ = json.Marshal(dch.Credentials{ServerURL: tmp, Username: "t", Secret: "t"})
-			s.exec(string(b), "store")
-			if out, _, code := s.exec(tmp, "erase"); code != 0 {
+			s.Exec(string(b), "store")
+			if out, _, code := s.Exec(tmp, "erase"); code != 0 {
 				errs <- fmt.Sprintf("erase %s: %q", tmp, out)
 			}
 		}()
@@ -284,7 +189,7 @@ func TestBinary_concurrent(t *testing.T) {
 		t.Error(e)
 	}
 	var m map[string]string
-	if err := json.Unmarshal([]byte(s.must("", "list")), &m); err != nil {
+	if err := json.Unmarshal([]byte(s.Must("", "list")), &m); err != nil {
 		t.Fatal(err)
 	}
 	if len(m) != procs+1 {
@@ -292,7 +197,7 @@ func TestBinary_concurrent(t *testing.T) {
 	}
 	for i := range procs {
 		own := fmt.Sprintf("own%d.example", i)
-		if out := s.must(own, "get"); !strings.Contains(out, "secret-of-"+own+`"`) {
+		if out := s.Must(own, "get"); !strings.Contains(out, "secret-of-"+own+`"`) {
 			t.Errorf("get %s = %q", own, out)
 		}
 	}
@@ -303,9 +208,9 @@ func TestBinary_concurrent(t *testing.T) {
 func TestBinary_killDuringStore(t *testing.T) {
 	s := newSandbox(t)
 	for i := range 20 {
-		s.store(fmt.Sprintf("keep%d.example", i), "u", fmt.Sprintf("keep-%d", i))
+		s.Store(fmt.Sprintf("keep%d.example", i), "u", fmt.Sprintf("keep-%d", i))
 	}
-	before := s.snapshot()
+	before := s.Snapshot()
 	rng := rand.New(rand.NewPCG(1, 2))
 	kills := 0
 	for i := range 120 {
@@ -318,7 +223,7 @@ func TestBinary_killDuringStore(t *testing.T) {
 			b, _ := json.Marshal(dch.Credentials{ServerURL: fmt.Sprintf("churn%d.example", i%7), Username: "c", Secret: strings.Repeat("z", 1000+i)})
 			cmd.Stdin = bytes.NewReader(b)
 		}
-		cmd.Env = s.env
+		cmd.Env = s.Env
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -331,7 +236,7 @@ func TestBinary_killDuringStore(t *testing.T) {
 	if kills < 50 {
 		t.Logf("only %d of 120 processes were still running when killed", kills)
 	}
-	out := s.snapshot()
+	out := s.Snapshot()
 	for i := range 20 {
 		want := fmt.Sprintf(`"Secret":"keep-%d"`, i)
 		if !strings.Contains(out, want) {
@@ -361,7 +266,7 @@ func TestBinary_noSecretLeaks(t *testing.T) {
 		{"leak.example", []string{"erase"}},
 	}
 	for _, st := range steps {
-		out, errs, _ := s.exec(st.in, st.args...)
+		out, errs, _ := s.Exec(st.in, st.args...)
 		if strings.Contains(errs, canary) {
 			t.Errorf("%v: stderr leaks the secret", st.args)
 		}
@@ -369,8 +274,8 @@ func TestBinary_noSecretLeaks(t *testing.T) {
 			t.Errorf("%v: stdout leaks the secret: %q", st.args, out)
 		}
 	}
-	s.exec(string(b), "store")
-	err := filepath.WalkDir(s.home, func(path string, d fs.DirEntry, err error) error {
+	s.Exec(string(b), "store")
+	err := filepath.WalkDir(s.Home, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

@@ -22,6 +22,7 @@ import (
 
 	dch "github.com/docker/docker-credential-helpers/credentials"
 
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 	"github.com/docker-credential-mint/mint/store/pass/passtest"
 )
 
@@ -99,7 +100,7 @@ func TestSecrets_canary(t *testing.T) {
 			// scanned on its own.
 			shims := t.TempDir()
 			log := filepath.Join(t.TempDir(), "children.log")
-			scanned := []string{s.home}
+			scanned := []string{s.Home}
 			if keychain == "pass" {
 				p := passtest.Start(t, passtest.Options{})
 				for _, prog := range []string{"pass", "gpg", "gpg2"} {
@@ -109,11 +110,11 @@ func TestSecrets_canary(t *testing.T) {
 					}
 					shim(t, filepath.Join(shims, prog), log, fmt.Sprintf("exec '%s' \"$@\"", real))
 				}
-				s.env = append(s.env, p.Environ()...)
+				s.Env = append(s.Env, p.Environ()...)
 				scanned = append(scanned, p.GNUPGHOME, p.StoreDir)
 			}
-			s.env = setVar(s.env, envKeychain, keychain)
-			s.env = setVar(s.env, "PATH", shims+string(os.PathListSeparator)+os.Getenv("PATH"))
+			s.Env = setVar(s.Env, wire.EnvKeychain, keychain)
+			s.Env = setVar(s.Env, "PATH", shims+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 			tokenCmd := filepath.Join(shims, "make-token")
 			shim(t, tokenCmd, log, "cat > /dev/null\necho "+canaryExecTok)
@@ -130,7 +131,7 @@ func TestSecrets_canary(t *testing.T) {
     username: token
     lifetime: 10m
 `, tokens.URL, tokenCmd)
-			cfgPath := filepath.Join(s.home, "config", "docker-credential-mint", "config.yaml")
+			cfgPath := filepath.Join(s.Home, "config", "docker-credential-mint", "config.yaml")
 			if err := os.MkdirAll(filepath.Dir(cfgPath), 0o700); err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +169,7 @@ func TestSecrets_canary(t *testing.T) {
 				{"unused", "list", ""},
 			}
 			for _, st := range steps {
-				out, errs, code := s.exec(st.in, st.verb)
+				out, errs, code := s.Exec(st.in, st.verb)
 				if st.want != "" && (code != 0 || !strings.Contains(out, st.want)) {
 					t.Fatalf("%s %.40q = %q, stderr %q (exit %d); want the secret", st.verb, st.in, out, errs, code)
 				}
@@ -185,7 +186,7 @@ func TestSecrets_canary(t *testing.T) {
 			// The operator commands that handle secrets: import from a
 			// containers auth file, login --provider (oauth2 and exec, a
 			// refused proof, a usage error).
-			authFile := filepath.Join(s.home, "run", "containers", "auth.json")
+			authFile := filepath.Join(s.Home, "run", "containers", "auth.json")
 			importAuth := base64.StdEncoding.EncodeToString([]byte("canary-user:" + canaryImport))
 			if err := os.MkdirAll(filepath.Dir(authFile), 0o700); err != nil {
 				t.Fatal(err)
@@ -213,7 +214,7 @@ func TestSecrets_canary(t *testing.T) {
 				{"", []string{"status"}, 0, ""},
 			}
 			for _, op := range ops {
-				out, errs, code := s.exec(op.in, op.args...)
+				out, errs, code := s.Exec(op.in, op.args...)
 				if code != op.code || op.want != "" && !strings.Contains(out, op.want) {
 					t.Errorf("%v: exit %d, want %d; stdout %d bytes, stderr %q", op.args, code, op.code, len(out), errs)
 				}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
@@ -110,33 +109,15 @@ type envelope struct {
 	Fingerprint string    `json:"fingerprint,omitempty"`
 }
 
-// cached is a token read from the cache with when it was issued.
-type cached struct {
-	tok    Token
-	issued time.Time
-}
-
-// fresh reports whether c has more than the refresh margin left at now.
-func (c *cached) fresh(now time.Time, refreshBefore time.Duration) bool {
-	if c == nil {
-		return false
-	}
-	if c.tok.Expiry.IsZero() {
-		return true
-	}
-	margin := refreshBefore
-	if margin <= 0 {
-		margin = DefaultRefreshBefore
-		if life := c.tok.Expiry.Sub(c.issued); life > 0 && life/2 < margin {
-			margin = life / 2
-		}
-	}
-	return c.tok.Expiry.Sub(now) > margin
+// fresh reports whether tok, read from the cache, has more than the
+// refresh margin left at now (see Token.RefreshAt).
+func fresh(tok *Token, now time.Time, refreshBefore time.Duration) bool {
+	return tok != nil && (tok.Expiry.IsZero() || now.Before(tok.RefreshAt(refreshBefore)))
 }
 
 // load reads host's cached token; nil when there is none usable (absent,
 // unreadable, from another config, or expired).
-func (c *Cache) load(ctx context.Context, key string) *cached {
+func (c *Cache) load(ctx context.Context, key string) *Token {
 	e, err := c.backend.Get(ctx, key)
 	if err != nil {
 		return nil
@@ -145,8 +126,8 @@ func (c *Cache) load(ctx context.Context, key string) *cached {
 	if json.Unmarshal([]byte(e.Secret), &env) != nil || env.V != cacheVersion || env.Secret == "" || env.Fingerprint != c.opts.Fingerprint {
 		return nil
 	}
-	t := &cached{tok: Token{Username: e.Username, Secret: env.Secret, Expiry: e.Expiry}, issued: env.IssuedAt}
-	if !t.tok.Valid(c.opts.Now()) {
+	t := &Token{Username: e.Username, Secret: env.Secret, Expiry: e.Expiry, Issued: env.IssuedAt}
+	if !t.Valid(c.opts.Now()) {
 		return nil
 	}
 	return t
@@ -155,10 +136,17 @@ func (c *Cache) load(ctx context.Context, key string) *cached {
 // Peek returns host's cached token without refreshing it, or nil when none
 // is cached or it has expired. It does no I/O beyond the cache backend.
 func (c *Cache) Peek(ctx context.Context, host credentials.Host) *Token {
-	if t := c.load(ctx, host.Key()); t != nil {
-		return &t.tok
-	}
-	return nil
+	return c.load(ctx, host.Key())
+}
+
+// Fresh returns host's cached token when it would be served as it is (it
+// has more than the refresh margin left), without taking the refresh lock
+// and without asking the provider. It does no I/O beyond the cache
+// backend: a program that cannot mint serves what Fresh returns and hands
+// the rest to one that can.
+func (c *Cache) Fresh(ctx context.Context, host credentials.Host) (*Token, bool) {
+	t := c.load(ctx, host.Key())
+	return t, fresh(t, c.opts.Now(), c.opts.RefreshBefore)
 }
 
 // Token implements Provider; see Cached. Safe for concurrent use by
@@ -167,11 +155,11 @@ func (c *Cache) Peek(ctx context.Context, host credentials.Host) *Token {
 func (c *Cache) Token(ctx context.Context, host credentials.Host, root *store.Entry) (*Token, error) {
 	key := host.Key()
 	first := c.load(ctx, key)
-	if first.fresh(c.opts.Now(), c.opts.RefreshBefore) {
-		return &first.tok, nil
+	if fresh(first, c.opts.Now(), c.opts.RefreshBefore) {
+		return first, nil
 	}
-	if c.p == Handoff {
-		return nil, ErrHandoff
+	if c.p == nil {
+		return c.fallback(key, first, fmt.Errorf("provider: %s: this build cannot mint tokens", key))
 	}
 
 	lctx := ctx
@@ -189,8 +177,8 @@ func (c *Cache) Token(ctx context.Context, host credentials.Host, root *store.En
 
 	// Another process may have refreshed while we waited.
 	old := c.load(ctx, key)
-	if old.fresh(c.opts.Now(), c.opts.RefreshBefore) {
-		return &old.tok, nil
+	if fresh(old, c.opts.Now(), c.opts.RefreshBefore) {
+		return old, nil
 	}
 	issued := c.opts.Now()
 	tok, err := c.p.Token(ctx, host, root)
@@ -203,11 +191,14 @@ func (c *Cache) Token(ctx context.Context, host credentials.Host, root *store.En
 	if tok == nil || tok.Secret == "" {
 		return c.fallback(key, old, fmt.Errorf("provider: %s: the provider returned an empty token", key))
 	}
+	minted := *tok
+	minted.Issued = issued
+	tok = &minted
 	// A token that is already expired when minted (a provider that gives no
 	// lifetime) is answered once and not kept.
 	if tok.Expiry.IsZero() || tok.Expiry.After(c.opts.Now()) {
 		if err := c.save(ctx, key, tok, issued); err != nil {
-			c.opts.Warn(fmt.Sprintf("warning: %s: could not cache the new token (the next get mints another): %s", key, oneLine(err.Error())))
+			c.opts.Warn(fmt.Sprintf("warning: %s: could not cache the new token (the next get mints another): %s", key, credentials.OneLine(err.Error())))
 		}
 	}
 	return tok, nil
@@ -223,19 +214,14 @@ func (c *Cache) save(ctx context.Context, key string, tok *Token, issued time.Ti
 
 // fallback serves old when it has not expired, with one warning, and
 // otherwise returns err.
-func (c *Cache) fallback(key string, old *cached, err error) (*Token, error) {
-	if old == nil || !old.tok.Valid(c.opts.Now()) {
+func (c *Cache) fallback(key string, old *Token, err error) (*Token, error) {
+	if !old.Valid(c.opts.Now()) {
 		return nil, err
 	}
 	msg := "warning: " + key + ": token refresh failed; using the cached token"
-	if !old.tok.Expiry.IsZero() {
-		msg += ", valid until " + old.tok.Expiry.UTC().Format(time.RFC3339)
+	if !old.Expiry.IsZero() {
+		msg += ", valid until " + old.Expiry.UTC().Format(time.RFC3339)
 	}
-	c.opts.Warn(msg + ": " + oneLine(err.Error()))
-	return &old.tok, nil
-}
-
-// oneLine squeezes s onto one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	c.opts.Warn(msg + ": " + credentials.OneLine(err.Error()))
+	return old, nil
 }

@@ -440,20 +440,21 @@ func TestCache_Token_crossProcess(t *testing.T) {
 	t.Logf("%d processes, %d token request(s)", n, requests.Load())
 }
 
-// TestCache_Token_handoff: a Cache over Handoff (the protocol binary's)
-// shares the backend and fingerprint of the full build's Cache: it serves
-// what that one cached while fresh, and otherwise returns ErrHandoff at once
-// and without the refresh lock (held here by another process's refresh).
-func TestCache_Token_handoff(t *testing.T) {
+// TestCache_Fresh: a read-only Cache (no provider, as in a build that
+// cannot mint) over the backend and fingerprint of a minting Cache serves
+// what that one cached while fresh, reports anything else as not fresh at
+// once and without the refresh lock (held here by another process's
+// refresh), and its Token refuses to mint.
+func TestCache_Fresh(t *testing.T) {
 	dir := t.TempDir()
 	full, p, clock, _ := newTestCache(t, time.Hour, CacheOptions{LockDir: dir, Fingerprint: "f"})
-	lean := Cached(Handoff, full.backend, CacheOptions{LockDir: dir, Fingerprint: "f", Now: clock.Now})
-	if _, err := lean.Token(context.Background(), testHost, nil); !errors.Is(err, ErrHandoff) {
-		t.Fatalf("empty cache: %v, want ErrHandoff", err)
+	lean := Cached(nil, full.backend, CacheOptions{LockDir: dir, Fingerprint: "f", Now: clock.Now})
+	if tok, ok := lean.Fresh(context.Background(), testHost); ok || tok != nil {
+		t.Fatalf("empty cache: Fresh = %v, %v", tok, ok)
 	}
 	mustToken(t, full)
-	if tok, err := lean.Token(context.Background(), testHost, nil); err != nil || tok.Secret != "tok-1" {
-		t.Fatalf("fresh cache: %v, %v", tok, err)
+	if tok, ok := lean.Fresh(context.Background(), testHost); !ok || tok.Secret != "tok-1" {
+		t.Fatalf("fresh cache: Fresh = %v, %v", tok, ok)
 	}
 	unlock, err := lockfile.Lock(context.Background(), dir, testHost.Key())
 	if err != nil {
@@ -461,10 +462,42 @@ func TestCache_Token_handoff(t *testing.T) {
 	}
 	defer unlock()
 	clock.Set(t0.Add(58 * time.Minute))
-	if _, err := lean.Token(context.Background(), testHost, nil); !errors.Is(err, ErrHandoff) {
-		t.Errorf("stale cache: %v, want ErrHandoff", err)
+	if tok, ok := lean.Fresh(context.Background(), testHost); ok || tok == nil || tok.Secret != "tok-1" {
+		t.Errorf("stale cache: Fresh = %v, %v; want the stale token, not fresh", tok, ok)
+	}
+	clock.Set(t0.Add(61 * time.Minute))
+	if _, err := lean.Token(context.Background(), testHost, nil); err == nil || !strings.Contains(err.Error(), "cannot mint") {
+		t.Errorf("expired cache, no provider: Token err = %v", err)
 	}
 	if p.calls.Load() != 1 {
 		t.Errorf("provider called %d times", p.calls.Load())
+	}
+}
+
+// TestToken_RefreshAt: the one refresh rule, at its boundaries.
+func TestToken_RefreshAt(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		life          time.Duration
+		issued        bool
+		refreshBefore time.Duration
+		want          time.Duration // before Expiry
+	}{
+		{"long life: 5m", time.Hour, true, 0, 5 * time.Minute},
+		{"short life: half", 2 * time.Minute, true, 0, time.Minute},
+		{"exactly 10m: 5m", 10 * time.Minute, true, 0, 5 * time.Minute},
+		{"issue time unknown: 5m", 2 * time.Minute, false, 0, 5 * time.Minute},
+		{"configured", time.Hour, true, 20 * time.Minute, 20 * time.Minute},
+	} {
+		tok := Token{Secret: "s", Expiry: t0.Add(tc.life)}
+		if tc.issued {
+			tok.Issued = t0
+		}
+		if got := tok.Expiry.Sub(tok.RefreshAt(tc.refreshBefore)); got != tc.want {
+			t.Errorf("%s: RefreshAt is %v before Expiry, want %v", tc.name, got, tc.want)
+		}
+	}
+	if got := (&Token{Secret: "s"}).RefreshAt(0); !got.IsZero() {
+		t.Errorf("no expiry: RefreshAt = %v, want zero", got)
 	}
 }

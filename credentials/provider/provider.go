@@ -13,12 +13,17 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/store"
 )
+
+// ErrUnsupported is wrapped by the error for a provider this build does not
+// have (ecr, gcr, acr for now).
+var ErrUnsupported = errors.New("provider not yet supported")
 
 // ErrNotFound means a provider has nothing for a host (most often: no root
 // credential is stored for it). It wraps store.ErrNotFound, so the helper
@@ -44,6 +49,30 @@ type Token struct {
 	Secret string
 	// Expiry is when Secret stops working; the zero time means never.
 	Expiry time.Time
+	// Issued is when the request that minted the token started; Cache sets
+	// it (providers need not). It gives the token's life, for the half-life
+	// refresh margin. Zero: unknown.
+	Issued time.Time
+}
+
+// RefreshAt is when a cache stops serving t and mints another: Expiry less
+// the refresh margin, which is refreshBefore when positive (the config's
+// refresh_before), else min(DefaultRefreshBefore, half the token's life).
+// It is the zero time when t never expires. This is the one refresh rule:
+// Cache, the helper's answers (kubelet cacheDuration, export, status) all
+// use it.
+func (t *Token) RefreshAt(refreshBefore time.Duration) time.Time {
+	if t.Expiry.IsZero() {
+		return time.Time{}
+	}
+	margin := refreshBefore
+	if margin <= 0 {
+		margin = DefaultRefreshBefore
+		if life := t.Expiry.Sub(t.Issued); !t.Issued.IsZero() && life > 0 && life/2 < margin {
+			margin = life / 2
+		}
+	}
+	return t.Expiry.Add(-margin)
 }
 
 // Valid reports whether t is usable at now: it has a secret and has not
@@ -51,6 +80,13 @@ type Token struct {
 func (t *Token) Valid(now time.Time) bool {
 	return t != nil && t.Secret != "" && (t.Expiry.IsZero() || now.Before(t.Expiry))
 }
+
+// Factory makes the provider of a config entry whose provider is not
+// static (builtin.Factory makes the ones this module ships). roots is the
+// root credential store and now the clock (nil: time.Now). An error
+// wrapping ErrUnsupported marks the entry as unable to mint (get of its
+// hosts says so); any other error is a config error.
+type Factory func(reg credentials.Registry, roots store.Backend, now func() time.Time) (Provider, error)
 
 // Func adapts a function to Provider.
 type Func func(ctx context.Context, host credentials.Host, root *store.Entry) (*Token, error)

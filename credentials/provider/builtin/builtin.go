@@ -28,21 +28,22 @@ type Options struct {
 	Runner command.Runner
 }
 
-// Factory returns the function a router calls to make the provider of a
-// config entry whose provider is not static. roots is the root credential
-// store (oauth2's refresh_token grant re-reads and rotates its refresh token
-// there); now is the clock (nil: time.Now). A provider this build does not
-// have gives an error wrapping provider.ErrUnsupported.
-func Factory(o Options) func(reg credentials.Registry, roots store.Backend, now func() time.Time) (provider.Provider, error) {
-	return func(reg credentials.Registry, roots store.Backend, now func() time.Time) (provider.Provider, error) {
-		switch reg.Provider {
-		case credentials.ProviderExec:
-			return command.New(reg, command.Options{Runner: o.Runner, Now: now})
-		case credentials.ProviderOAuth2:
-			return oauth2.New(reg, oauth2.Options{Roots: roots, Transport: o.Transport, Now: now})
-		case credentials.ProviderRegistry:
-			return registry.New(reg, registry.Options{Transport: o.Transport, Now: now}), nil
-		}
-		return nil, fmt.Errorf("%w: %s", provider.ErrUnsupported, reg.Provider)
+// Factory returns the provider.Factory of the providers this module ships.
+func Factory(o Options) provider.Factory { return o.provider }
+
+// provider makes the provider of a config entry whose provider is not
+// static (see provider.Factory). roots is the root credential store (oauth2's
+// refresh_token grant re-reads and rotates its refresh token there); now is
+// the clock (nil: time.Now). A provider this build does not have gives an
+// error wrapping provider.ErrUnsupported.
+func (o Options) provider(reg credentials.Registry, roots store.Backend, now func() time.Time) (provider.Provider, error) {
+	switch reg.Provider {
+	case credentials.ProviderExec:
+		return command.New(reg, command.Options{Runner: o.Runner, Now: now})
+	case credentials.ProviderOAuth2:
+		return oauth2.New(reg, oauth2.Options{Roots: roots, Transport: o.Transport, Now: now})
+	case credentials.ProviderRegistry:
+		return registry.New(reg, registry.Options{Transport: o.Transport, Now: now}), nil
 	}
+	return nil, fmt.Errorf("%w: %s", provider.ErrUnsupported, reg.Provider)
 }

@@ -3,8 +3,8 @@
 
 // Package router turns a credentials.Config into a credentials.Minter: each
 // config entry with a minting provider (exec, oauth2, registry) gets the
-// provider that Options.Providers makes for it (builtin.Factory, or
-// provider.Handoff in the protocol binary) wrapped in a provider.Cache;
+// provider that Options.Providers makes for it (builtin.Factory) wrapped in
+// a provider.Cache;
 // hosts are routed by Config.Match (first match wins). Hosts that match nothing, or a static entry, are not
 // claimed: the helper serves them from the store, and applies
 // static.Check itself.
@@ -25,17 +25,6 @@ import (
 	"github.com/docker-credential-mint/mint/store"
 )
 
-// ErrUnsupported is wrapped by the error for a provider this build does not
-// have yet (ecr, gcr, acr).
-var ErrUnsupported = provider.ErrUnsupported
-
-// Factory makes the provider of a config entry whose provider is not
-// static: builtin.Factory makes the real ones. roots is the root credential
-// store and now the clock (nil: time.Now). An error wrapping
-// ErrUnsupported marks the entry as unable to mint (get of its hosts says
-// so); any other error is a config error.
-type Factory func(reg credentials.Registry, roots store.Backend, now func() time.Time) (provider.Provider, error)
-
 // Options wire the Router.
 type Options struct {
 	// Tokens is the token cache: a store namespace of its own (required).
@@ -50,8 +39,10 @@ type Options struct {
 	Now func() time.Time
 	// Warn receives one-line warnings for the user's terminal; nil discards them.
 	Warn func(string)
-	// Providers makes each minting entry's provider (required).
-	Providers Factory
+	// Providers makes each minting entry's provider. Nil: the Router only
+	// reads the token cache (Fresh, ListedUsername) and its Mint fails for
+	// a token that is not cached, as in a program that cannot mint.
+	Providers provider.Factory
 }
 
 // Router is a credentials.Minter over a Config.
@@ -74,9 +65,6 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 	if opts.Tokens == nil {
 		return nil, errors.New("router: no token store")
 	}
-	if opts.Providers == nil {
-		return nil, errors.New("router: no provider factory")
-	}
 	if cfg == nil {
 		cfg = &credentials.Config{}
 	}
@@ -91,16 +79,17 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 			p   provider.Provider
 			err error
 		)
-		if reg.Provider != credentials.ProviderStatic {
+		minting := reg.Provider != credentials.ProviderStatic
+		if minting && opts.Providers != nil {
 			p, err = opts.Providers(*reg, opts.Roots, opts.Now)
-			if errors.Is(err, ErrUnsupported) {
-				e.err, p, err = err, nil, nil
+			if errors.Is(err, provider.ErrUnsupported) {
+				e.err, p, err, minting = err, nil, nil, false
 			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("router: config %s:%d: %w", cfg.File, reg.Line, err)
 		}
-		if p != nil {
+		if minting {
 			e.cache = provider.Cached(p, opts.Tokens, provider.CacheOptions{
 				LockDir:       opts.LockDir,
 				RefreshBefore: reg.RefreshBefore,
@@ -126,7 +115,7 @@ func fingerprint(r *credentials.Registry) string {
 // Docker Hub's access-token and refresh-token keys (Docker Desktop's) are
 // never claimed: they are kept untouched (DESIGN §3).
 func (rt *Router) match(h credentials.Host) (*entry, bool) {
-	if h.Registry() == credentials.DockerHub && (h.Path == "v1/access-token" || h.Path == "v1/refresh-token") {
+	if h.IsDockerHubToken() {
 		return nil, false
 	}
 	reg, ok := rt.cfg.Match(h)
@@ -167,27 +156,65 @@ func needsRoot(reg *credentials.Registry) bool {
 }
 
 // Mint implements credentials.Minter: the entry's cached token while fresh,
-// else a new one (one refresh across processes). It returns an error
-// wrapping store.ErrNotFound when h is not claimed or its provider needs a
-// root credential and none is stored; any other error is one line for the
-// user. Safe for concurrent use by goroutines and processes. ServerURL of
-// the answer is h's key; the helper replaces it with the requested URL.
-func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entry) (credentials.Credentials, error) {
+// else a new one (one refresh across processes), with its expiry and when
+// it will be renewed. It returns an error wrapping store.ErrNotFound when h
+// is not claimed or its provider needs a root credential and none is
+// stored; any other error is one line for the user. Safe for concurrent use
+// by goroutines and processes. ServerURL of the answer is h's key; the
+// helper replaces it with the requested URL.
+func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entry) (credentials.Answer, error) {
+	e, s, err := rt.route(h, root)
+	if err != nil {
+		return credentials.Answer{}, err
+	}
+	tok, err := e.cache.Token(ctx, s, root)
+	if err != nil {
+		return credentials.Answer{}, err
+	}
+	return answer(e.reg, h, tok), nil
+}
+
+// Fresh returns what Mint would answer for h from the token cache alone,
+// when the cached token is fresh (more than the refresh margin left); ok is
+// false otherwise. err is Mint's error where Mint would fail without asking
+// a provider (h not claimed, no root credential stored). It never mints,
+// takes no lock and does no I/O beyond the token cache.
+func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Entry) (a credentials.Answer, ok bool, err error) {
+	e, s, err := rt.route(h, root)
+	if err != nil {
+		return credentials.Answer{}, false, err
+	}
+	tok, ok := e.cache.Fresh(ctx, s)
+	if !ok {
+		return credentials.Answer{}, false, nil
+	}
+	return answer(e.reg, h, tok), true, nil
+}
+
+// route finds h's entry and the token cache key (scope) for root; the error
+// is Mint's for a host it cannot serve.
+func (rt *Router) route(h credentials.Host, root *store.Entry) (*entry, credentials.Host, error) {
 	e, ok := rt.match(h)
 	if !ok {
-		return credentials.Credentials{}, fmt.Errorf("router: %s: %w", h.Key(), provider.ErrNotFound)
+		return nil, h, fmt.Errorf("router: %s: %w", h.Key(), provider.ErrNotFound)
 	}
 	if e.err != nil {
-		return credentials.Credentials{}, fmt.Errorf("router: %s: config %s:%d: %w", h.Key(), rt.cfg.File, e.reg.Line, e.err)
+		return nil, h, fmt.Errorf("router: %s: config %s:%d: %w", h.Key(), rt.cfg.File, e.reg.Line, e.err)
 	}
 	if root == nil && needsRoot(e.reg) {
-		return credentials.Credentials{}, fmt.Errorf("router: %s: no root credential stored: %w", h.Key(), provider.ErrNotFound)
+		return nil, h, fmt.Errorf("router: %s: no root credential stored: %w", h.Key(), provider.ErrNotFound)
 	}
-	tok, err := e.cache.Token(ctx, scope(e.reg, h, root), root)
-	if err != nil {
-		return credentials.Credentials{}, err
+	return e, scope(e.reg, h, root), nil
+}
+
+// answer is tok as the helper answers it for h.
+func answer(reg *credentials.Registry, h credentials.Host, tok *provider.Token) credentials.Answer {
+	return credentials.Answer{
+		Credentials: credentials.Credentials{ServerURL: h.Key(), Username: tok.Username, Secret: tok.Secret},
+		Minted:      true,
+		Expiry:      tok.Expiry,
+		Renew:       tok.RefreshAt(reg.RefreshBefore),
 	}
-	return credentials.Credentials{ServerURL: h.Key(), Username: tok.Username, Secret: tok.Secret}, nil
 }
 
 // ListedUsername implements credentials.Minter: the configured username
@@ -195,7 +222,7 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 // username, else root's. It reads at most the token cache.
 func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root store.Entry) string {
 	e, ok := rt.match(h)
-	if !ok || e.err != nil {
+	if !ok || e.cache == nil {
 		return root.Username
 	}
 	switch {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider"
 	"github.com/docker-credential-mint/mint/credentials/provider/builtin"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/dirstore"
 	"github.com/docker-credential-mint/mint/store"
@@ -119,6 +120,27 @@ func TestRouter_Claims(t *testing.T) {
 	}
 }
 
+// TestRouter_Mint_expiry: Mint answers a token with its expiry and when it
+// is renewed, and Fresh then answers the same from the cache alone.
+func TestRouter_Mint_expiry(t *testing.T) {
+	rt, _, runner := newRouter(t, "https://auth.example.com/token")
+	a, err := rt.Mint(context.Background(), host(t, "a.exec.example"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if !a.Minted || !a.Expiry.Equal(want) || !a.Renew.Equal(want.Add(-provider.DefaultRefreshBefore)) {
+		t.Errorf("Mint = minted %v, expiry %v, renew %v; want true, %v, 5m before", a.Minted, a.Expiry, a.Renew, want)
+	}
+	f, ok, err := rt.Fresh(context.Background(), host(t, "a.exec.example"), nil)
+	if err != nil || !ok || f.Secret != a.Secret || !f.Expiry.Equal(a.Expiry) || !f.Renew.Equal(a.Renew) {
+		t.Errorf("Fresh = %+v, %v; want what Mint answered", f, ok)
+	}
+	if n := runner.calls.Load(); n != 1 {
+		t.Errorf("%d commands run, want 1", n)
+	}
+}
+
 func TestRouter_Mint_oauth2Cached(t *testing.T) {
 	var requests atomic.Int32
 	srv := tokenServer(t, &requests)
@@ -160,7 +182,7 @@ func TestRouter_Mint_notFoundAndErrors(t *testing.T) {
 		t.Errorf("Mint(unclaimed) = %v, want not found", err)
 	}
 	_, err := rt.Mint(ctx, host(t, "1.dkr.ecr.us-east-1.amazonaws.com"), nil)
-	if !errors.Is(err, ErrUnsupported) || err.Error() != "router: 1.dkr.ecr.us-east-1.amazonaws.com: config test.yaml:22: provider not yet supported: ecr" {
+	if !errors.Is(err, provider.ErrUnsupported) || err.Error() != "router: 1.dkr.ecr.us-east-1.amazonaws.com: config test.yaml:22: provider not yet supported: ecr" {
 		t.Errorf("Mint(ecr) = %v", err)
 	}
 	_, err = rt.Mint(ctx, host(t, "quay.io"), &store.Entry{ServerURL: "quay.io", Username: "helper", Secret: "wrong-secret"})
@@ -254,8 +276,20 @@ func TestNew_errors(t *testing.T) {
 		t.Error("New without a token store succeeded")
 	}
 	cfg := &credentials.Config{File: "f", Registries: []credentials.Registry{{Provider: credentials.ProviderOAuth2, TokenURL: "http://auth.example.com/token", Line: 3}}}
-	if _, err := New(&credentials.Config{}, Options{Tokens: store.NewMemory()}); err == nil {
-		t.Error("New without a provider factory succeeded")
+	// Without a provider factory the router only reads the token cache.
+	ro, err := New(configFor(t, "https://auth.example.com/token"), Options{Tokens: store.NewMemory(), LockDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("New without a provider factory: %v", err)
+	}
+	root := &store.Entry{ServerURL: "quay.io", Username: "u", Secret: "s"}
+	if _, ok, err := ro.Fresh(context.Background(), credentials.Host{Name: "quay.io"}, root); ok || err != nil {
+		t.Errorf("read-only router: Fresh of an empty cache = %v, %v", ok, err)
+	}
+	if _, _, err := ro.Fresh(context.Background(), credentials.Host{Name: "quay.io"}, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("read-only router: Fresh with no root = %v, want not found", err)
+	}
+	if _, err := ro.Mint(context.Background(), credentials.Host{Name: "quay.io"}, root); err == nil || !strings.Contains(err.Error(), "cannot mint") {
+		t.Errorf("read-only router: Mint = %v, want cannot mint", err)
 	}
 	if _, err := New(cfg, Options{Tokens: store.NewMemory(), Providers: builtin.Factory(builtin.Options{})}); err == nil || !strings.Contains(err.Error(), "config f:3") {
 		t.Errorf("New(http token URL) = %v", err)

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 The docker-credential-mint authors
 
-// Package static is the static provider: the stored root credential, as
-// docker login stored it, unchanged — except that an expired one is a clear
-// error instead of a silent 401 from the registry.
+// Package static holds the rules of the static provider, which the helper
+// applies itself (credentials.WithStaticCheck, WithSecretExpiry): the stored
+// root credential is answered as docker login stored it, unchanged, except
+// that an expired one is a clear error instead of a silent 401 from the
+// registry.
 package static
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,7 +19,6 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
-	"github.com/docker-credential-mint/mint/credentials/provider"
 	"github.com/docker-credential-mint/mint/store"
 )
 
@@ -28,39 +28,6 @@ var ErrExpired = errors.New("stored credential has expired")
 // maxJWT bounds what CheckExpired decodes; a stored secret is at most
 // store.MaxSecretSize anyway.
 const maxJWT = store.MaxSecretSize
-
-// Provider returns the stored credential. The zero value uses time.Now.
-type Provider struct {
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-}
-
-var _ provider.Provider = Provider{}
-
-// New returns a static Provider.
-func New() Provider { return Provider{} }
-
-// Token returns root unchanged, with Expiry from the entry or from the
-// secret's JWT exp claim. It returns ErrNotFound (wrapped) when root is nil
-// and an error wrapping ErrExpired when the credential has expired. Safe for
-// concurrent use; no I/O.
-func (p Provider) Token(_ context.Context, host credentials.Host, root *store.Entry) (*provider.Token, error) {
-	if root == nil {
-		return nil, fmt.Errorf("static: %s: %w", host.Key(), provider.ErrNotFound)
-	}
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
-	}
-	if err := CheckExpired(host, *root, now()); err != nil {
-		return nil, err
-	}
-	exp := root.Expiry
-	if exp.IsZero() {
-		exp, _ = JWTExpiry(root.Secret)
-	}
-	return &provider.Token{Username: root.Username, Secret: root.Secret, Expiry: exp}, nil
-}
 
 // CheckExpired returns an error wrapping ErrExpired when e has expired at
 // now: its Expiry has passed, or its Secret is a JWT whose exp claim has

@@ -4,7 +4,6 @@
 package static
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"strconv"
@@ -82,23 +81,6 @@ func TestCheckExpired(t *testing.T) {
 	err = CheckExpired(credentials.Host{Name: "docker.io"}, store.Entry{Secret: secret}, t0)
 	if err == nil || !strings.Contains(err.Error(), "run `docker login` to") {
 		t.Errorf("Docker Hub: %v", err)
-	}
-}
-
-func TestProvider_Token(t *testing.T) {
-	h := credentials.Host{Name: "ghcr.io"}
-	p := Provider{Now: func() time.Time { return t0 }}
-	if _, err := p.Token(context.Background(), h, nil); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("no root: %v, want ErrNotFound", err)
-	}
-	secret := jwt(`{"alg":"ES256"}`, `{"exp":`+itoa(t0.Add(time.Hour).Unix())+`}`)
-	tok, err := p.Token(context.Background(), h, &store.Entry{Username: "u", Secret: secret})
-	if err != nil || tok.Username != "u" || tok.Secret != secret || !tok.Expiry.Equal(t0.Add(time.Hour)) {
-		t.Errorf("Token = %+v, %v", tok, err)
-	}
-	p.Now = func() time.Time { return t0.Add(time.Hour) }
-	if _, err := p.Token(context.Background(), h, &store.Entry{Username: "u", Secret: secret}); !errors.Is(err, ErrExpired) {
-		t.Errorf("expired: %v", err)
 	}
 }
 

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
+
+	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider/static"
+	"github.com/docker-credential-mint/mint/store"
+)
+
+var statusUsage = usage{
+	name:     "status",
+	synopsis: "[--json]",
+	text: `Lists every stored registry: the server URL as it was stored, the username,
+the keychain, the provider that serves it (from the config file; static when
+none matches) and when its credential expires: the cached token's expiry for
+a provider that mints, the JWT's exp for a static token. It never prints a
+secret, and never mints or refreshes a token.`,
+	examples: []string{"docker-credential-mint status", "docker-credential-mint status --json | jq '.[] | select(.expired)'"},
+}
+
+// statusRow is one registry in status's output; the JSON names are part of
+// the --json contract.
+type statusRow struct {
+	ServerURL string `json:"serverURL"`
+	Key       string `json:"key"`
+	Username  string `json:"username"`
+	Keychain  string `json:"keychain"`
+	Provider  string `json:"provider"`
+	// Expires is when the token (or a static JWT) expires; nil when
+	// unknown or never.
+	Expires *time.Time `json:"expires,omitempty"`
+	// Remaining is Expires less now, in seconds, negative once expired.
+	Remaining *int64 `json:"remainingSeconds,omitempty"`
+	Expired   bool   `json:"expired"`
+	// Note says why there is no expiry ("no token cached yet", …).
+	Note string `json:"note,omitempty"`
+}
+
+func runStatus(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags(statusUsage)
+	asJSON := fs.Bool("json", false, "print a JSON array instead of a table")
+	pos, code, done := parseArgs(statusUsage, fs, args, stdout, stderr)
+	if done {
+		return code
+	}
+	if len(pos) != 0 {
+		return usageError(stderr, statusUsage, "no arguments expected, got %q", pos[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.Timeout(opTimeout))
+	defer cancel()
+	w, err := e.WireConfig(ctx)
+	if err != nil {
+		return fail(stderr, "status", err)
+	}
+	rows, err := statusRows(ctx, e, w)
+	if err != nil {
+		return fail(stderr, "status", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if rows == nil {
+			rows = []statusRow{}
+		}
+		if err := enc.Encode(rows); err != nil {
+			return fail(stderr, "status", err)
+		}
+		return 0
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(stdout, "No credentials stored (keychain %s). Store one with: docker-credential-mint login REGISTRY\n", w.Keychain)
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REGISTRY\tUSERNAME\tKEYCHAIN\tPROVIDER\tEXPIRES\tLEFT")
+	for _, r := range rows {
+		exp, left := "-", r.Note
+		if r.Expires != nil {
+			exp = r.Expires.UTC().Format(time.RFC3339)
+			left = humanDuration(time.Duration(*r.Remaining) * time.Second)
+			if r.Expired {
+				left = "expired"
+			}
+		}
+		if left == "" {
+			left = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ServerURL, r.Username, r.Keychain, r.Provider, exp, left)
+	}
+	if err := tw.Flush(); err != nil {
+		return fail(stderr, "status", err)
+	}
+	return 0
+}
+
+// statusRows lists the root credentials with their expiry. The token cache
+// is read with List, which carries Expiry and no secret; a static entry is
+// read whole only to find a JWT's exp, and its secret goes no further.
+func statusRows(ctx context.Context, e *wire.Env, w *wire.Wiring) ([]statusRow, error) {
+	roots, err := w.Roots.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(roots) == 0 {
+		return nil, nil
+	}
+	tokens := map[string]store.Entry{}
+	if tb, err := e.OpenBackend(ctx, w.Keychain, wire.NSTokens); err == nil {
+		if tokens, err = tb.List(ctx); err != nil {
+			e.Warn("warning: the token cache cannot be listed: " + credentials.OneLine(err.Error()))
+		}
+	}
+	t := now()
+	keys := make([]string, 0, len(roots))
+	for k := range roots {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	rows := make([]statusRow, 0, len(keys))
+	for _, key := range keys {
+		ent := roots[key]
+		r := statusRow{ServerURL: ent.ServerURL, Key: key, Username: ent.Username, Keychain: w.Keychain, Provider: credentials.ProviderStatic}
+		h, err := credentials.ParseHost(key)
+		if err != nil {
+			r.Note = "unparsable key"
+			rows = append(rows, r)
+			continue
+		}
+		if !h.IsDockerHubToken() {
+			r.Provider = providerOf(w.Cfg, h)
+		}
+		var exp time.Time
+		if r.Provider == credentials.ProviderStatic {
+			exp = ent.Expiry
+			if exp.IsZero() {
+				if full, err := w.Roots.Get(ctx, key); err == nil {
+					exp, _ = static.JWTExpiry(full.Secret)
+				}
+			}
+		} else if tok, ok := tokenFor(tokens, key); ok {
+			exp = tok.Expiry
+			if exp.IsZero() {
+				r.Note = "token never expires"
+			}
+		} else {
+			r.Note = "no token cached yet"
+		}
+		if !exp.IsZero() {
+			exp = exp.UTC()
+			left := int64(exp.Sub(t) / time.Second)
+			r.Expires, r.Remaining, r.Expired = &exp, &left, !t.Before(exp)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// tokenFor finds the cached token minted for the root stored under key:
+// the token under the same key, else under the longest key that is key's
+// registry or a path prefix of it (a config entry's scope).
+func tokenFor(tokens map[string]store.Entry, key string) (store.Entry, bool) {
+	if t, ok := tokens[key]; ok {
+		return t, true
+	}
+	best, found := "", false
+	for k := range tokens {
+		if strings.HasPrefix(key, k+"/") && len(k) > len(best) {
+			best, found = k, true
+		}
+	}
+	return tokens[best], found
+}

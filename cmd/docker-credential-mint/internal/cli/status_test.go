@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The docker-credential-mint authors
+
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
+	"github.com/docker-credential-mint/mint/store"
+)
+
+// statusFixture stores static, JWT and provider registries and one cached
+// token, at fixedNow.
+func statusFixture(t *testing.T) *opEnv {
+	t.Helper()
+	setNow(t, fixedNow)
+	o := newOpEnv(t)
+	o.write("config/docker-credential-mint/config.yaml", `registries:
+  - match: registry.example.com
+    provider: oauth2
+    token_url: https://auth.example.com/token
+    username: oauth2accesstoken
+  - match: "*.corp.example"
+    provider: exec
+    command: [/bin/false]
+    username: token
+`)
+	o.store("https://quay.io", "robot+ci", canary)
+	o.store("ghcr.io", "me", testJWT(t, fixedNow.Add(2*time.Hour+30*time.Minute).Unix()))
+	o.store("old.example:5000", "me", testJWT(t, fixedNow.Add(-time.Hour).Unix()))
+	o.store("registry.example.com", "client-1", canary)
+	o.store("build.corp.example", "svc", canary)
+	tokens, err := o.env(nil).OpenBackend(context.Background(), "file", wire.NSTokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokens.Put(context.Background(), "registry.example.com", store.Entry{ServerURL: "registry.example.com", Username: "oauth2accesstoken", Secret: canary, Expiry: fixedNow.Add(42 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestStatus_table(t *testing.T) {
+	o := statusFixture(t)
+	out := o.must("", "status")
+	if strings.Contains(out, canary) {
+		t.Fatal("status printed a secret")
+	}
+	golden(t, "status", o.home, out)
+}
+
+func TestStatus_json(t *testing.T) {
+	o := statusFixture(t)
+	out := o.must("", "status", "--json")
+	if strings.Contains(out, canary) {
+		t.Fatal("status printed a secret")
+	}
+	golden(t, "status-json", o.home, out)
+}
+
+func TestStatus_empty(t *testing.T) {
+	o := newOpEnv(t)
+	if out := o.must("", "status"); !strings.HasPrefix(out, "No credentials stored (keychain file).") {
+		t.Errorf("status = %q", out)
+	}
+	if out := o.must("", "status", "--json"); out != "[]\n" {
+		t.Errorf("status --json = %q", out)
+	}
+	if _, errs, code := o.run("", "status", "extra"); code != 2 || !strings.Contains(errs, "no arguments") {
+		t.Errorf("status extra: exit %d, %q", code, errs)
+	}
+}
+
+func TestBinary_status(t *testing.T) {
+	o := statusFixture(t)
+	out := o.sandbox().Must("", "status")
+	for _, want := range []string{"quay.io", "robot+ci", "registry.example.com", "oauth2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, canary) {
+		t.Error("status printed a secret")
+	}
+}
