@@ -8,49 +8,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/clitest"
 	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 )
 
 // The protocol binary (build tag lean) is built once per test run. The full
 // build it hands off to is this test binary (MINT_TEST_MAIN=1 runs main).
-var leanBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-func leanBinary(t *testing.T) string {
-	t.Helper()
-	leanBuild.once.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		dir, err := os.MkdirTemp("", "mint-lean-")
-		if err != nil {
-			leanBuild.err = err
-			return
-		}
-		leanBuild.path = filepath.Join(dir, "docker-credential-mint")
-		cmd := exec.Command(goTool, "build", "-tags", "lean", "-o", leanBuild.path, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			leanBuild.err = err
-			leanBuild.path = string(out)
-		}
-	})
-	if leanBuild.err != nil {
-		t.Fatalf("go build -tags lean: %v\n%s", leanBuild.err, leanBuild.path)
-	}
-	return leanBuild.path
-}
+func leanBinary(t *testing.T) string { return clitest.Binary(t, "lean") }
 
 // leanSandbox is a sandbox whose helper is the protocol binary, copied into
 // a directory of its own; withFull puts the full build next to it.
@@ -103,14 +72,7 @@ func (s *leanSandbox) tokenConfig() string {
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		s.T.Fatal(err)
 	}
-	cfg := "registries:\n  - match: tok.example\n    provider: exec\n    command: [/bin/sh, " + script + "]\n    format: plain\n    username: bot\n    lifetime: 1h\n"
-	dir := filepath.Join(s.Home, "config", "docker-credential-mint")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		s.T.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o600); err != nil {
-		s.T.Fatal(err)
-	}
+	s.WriteConfig("registries:\n  - match: tok.example\n    provider: exec\n    command: [/bin/sh, " + script + "]\n    format: plain\n    username: bot\n    lifetime: 1h\n")
 	return count
 }
 
