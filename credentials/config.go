@@ -550,6 +550,20 @@ func (p *parser) boolean(key string, v *yamlsub.Node) (bool, error) {
 	return b, nil
 }
 
+// NeedsRoot reports whether r's provider mints only from a stored root
+// credential (oauth2's client secret or refresh token, registry's
+// password). An exec command is handed one on stdin only when one is stored.
+func (r *Registry) NeedsRoot() bool {
+	return r.Provider == ProviderOAuth2 || r.Provider == ProviderRegistry
+}
+
+// MintsAlone reports whether r's provider mints with no stored root
+// credential at all (an exec command that needs none), so that get answers
+// for its registries before anyone logs in, and list names them.
+func (r *Registry) MintsAlone() bool {
+	return r.Provider == ProviderExec
+}
+
 // Pattern is a registry pattern of the config's match key, with kubelet
 // matchImages semantics: host[:port][/path-prefix], where any host label
 // may contain "*" globs, each matching within that one label ("*.example.com"
@@ -646,6 +660,20 @@ func (p Pattern) Matches(h Host) bool {
 		}
 	}
 	return true
+}
+
+// Host returns the one registry (with p's path prefix) that p matches, and
+// false when p has a glob and so matches many.
+func (p Pattern) Host() (Host, bool) {
+	if len(p.Labels) == 0 {
+		return Host{}, false
+	}
+	for _, l := range p.Labels {
+		if strings.Contains(l, "*") {
+			return Host{}, false
+		}
+	}
+	return Host{Name: strings.Join(p.Labels, "."), Port: p.Port, Path: p.Path}, true
 }
 
 // Scope returns h cut down to what p names: h's registry with p's path

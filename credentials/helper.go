@@ -222,6 +222,13 @@ func (hp *helper) List(ctx context.Context) (map[string]string, error) {
 			out[e.ServerURL] = e.Username
 		}
 	}
+	if hp.minter != nil {
+		for key, user := range hp.minter.Unstored(ctx) {
+			if _, stored := entries[key]; !stored {
+				out[key] = user
+			}
+		}
+	}
 	return out, nil
 }
 

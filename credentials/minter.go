@@ -67,6 +67,11 @@ type Minter interface {
 	// ListedUsername returns the Username that Mint would answer for h with
 	// root stored, for list. It does no I/O beyond reading the token cache.
 	ListedUsername(ctx context.Context, h Host, root store.Entry) string
+	// Unstored returns what list names beyond the stored entries: each
+	// registry that Mint serves with no root credential stored (a config
+	// entry with a concrete host whose provider mints alone), by key, with
+	// the Username that get answers. No I/O beyond the token cache.
+	Unstored(ctx context.Context) map[string]string
 	// Forget drops h's cached tokens; store and erase of a root credential
 	// call it, since a new root credential means new tokens.
 	Forget(ctx context.Context, h Host) error

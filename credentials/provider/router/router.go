@@ -150,11 +150,6 @@ func scope(reg *credentials.Registry, h credentials.Host, root *store.Entry) cre
 	return s
 }
 
-// needsRoot reports whether the provider mints from a stored root credential.
-func needsRoot(reg *credentials.Registry) bool {
-	return reg.Provider == credentials.ProviderOAuth2 || reg.Provider == credentials.ProviderRegistry
-}
-
 // Mint implements credentials.Minter: the entry's cached token while fresh,
 // else a new one (one refresh across processes), with its expiry and when
 // it will be renewed. It returns an error wrapping store.ErrNotFound when h
@@ -201,7 +196,7 @@ func (rt *Router) route(h credentials.Host, root *store.Entry) (*entry, credenti
 	if e.err != nil {
 		return nil, h, fmt.Errorf("router: %s: config %s:%d: %w", h.Key(), rt.cfg.File, e.reg.Line, e.err)
 	}
-	if root == nil && needsRoot(e.reg) {
+	if root == nil && e.reg.NeedsRoot() {
 		return nil, h, fmt.Errorf("router: %s: no root credential stored: %w", h.Key(), provider.ErrNotFound)
 	}
 	return e, scope(e.reg, h, root), nil
@@ -239,6 +234,43 @@ func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root s
 		return e.reg.Username
 	}
 	return root.Username
+}
+
+// Unstored implements credentials.Minter: each entry whose provider mints
+// alone (credentials.Registry.MintsAlone), whose pattern names one registry
+// and that is that registry's first match, under the username of
+// ListedUsername. It reads at most the token cache.
+func (rt *Router) Unstored(ctx context.Context) map[string]string {
+	var out map[string]string
+	for i := range rt.entries {
+		e := &rt.entries[i]
+		if !e.reg.MintsAlone() || e.err != nil {
+			continue
+		}
+		h, ok := e.reg.Pattern.Host()
+		if !ok {
+			continue
+		}
+		if m, ok := rt.match(h); !ok || m != e {
+			continue // an earlier entry serves it
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[h.Key()] = rt.ListedUsername(ctx, h, store.Entry{})
+	}
+	return out
+}
+
+// Problem returns why reg, one of the config's entries, cannot mint (its
+// provider is not in this build), or nil.
+func (rt *Router) Problem(reg *credentials.Registry) error {
+	for i := range rt.entries {
+		if rt.entries[i].reg == reg {
+			return rt.entries[i].err
+		}
+	}
+	return nil
 }
 
 // Forget implements credentials.Minter: it drops every cached token of h's

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -228,6 +229,61 @@ func TestRouter_ListedUsername(t *testing.T) {
 	}
 	if got := rt.ListedUsername(ctx, host(t, "a.exec.example"), root); got != "exec-user" {
 		t.Errorf("ListedUsername after Mint = %q, want the cached exec-user", got)
+	}
+}
+
+// TestRouter_Unstored: list names every configured registry that get
+// serves with no root credential stored: a concrete exec entry (not a glob,
+// not one an earlier entry shadows, not oauth2 or registry, which need a
+// stored root), under the username get answers.
+func TestRouter_Unstored(t *testing.T) {
+	cfg, err := credentials.LoadConfig(strings.NewReader(`
+registries:
+  - match: "*.shadow.example"
+    provider: oauth2
+    token_url: https://auth.example.com/token
+    username: oauth2accesstoken
+  - match: a.shadow.example
+    provider: exec
+    command: [make-token]
+    format: helper-json
+  - match: localhost:5999
+    provider: exec
+    command: [make-token]
+    format: plain
+    username: bot
+  - match: quay.io/org-a
+    provider: exec
+    command: [make-token]
+    format: helper-json
+  - match: "*.exec.example"
+    provider: exec
+    command: [make-token]
+    format: helper-json
+  - match: oauth.example
+    provider: oauth2
+    token_url: https://auth.example.com/token
+    username: oauth2accesstoken
+  - match: static.example
+    provider: static
+`), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := New(cfg, Options{Tokens: store.NewMemory(), LockDir: t.TempDir(), Providers: builtin.Factory(builtin.Options{Runner: &fakeRunner{}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rt.Unstored(context.Background())
+	want := map[string]string{"localhost:5999": "bot", "quay.io/org-a": ""}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Unstored = %v, want %v", got, want)
+	}
+	if _, err := rt.Mint(context.Background(), host(t, "quay.io/org-a"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := rt.Unstored(context.Background())["quay.io/org-a"]; got != "exec-user" {
+		t.Errorf("Unstored after Mint: quay.io/org-a as %q, want the cached token's exec-user", got)
 	}
 }
 

@@ -23,11 +23,14 @@ import (
 var statusUsage = usage{
 	name:     "status",
 	synopsis: "[--json]",
-	text: `Lists every stored registry: the server URL as it was stored, the username,
-the keychain, the provider that serves it (from the config file; static when
-none matches) and when its credential expires: the cached token's expiry for
-a provider that mints, the JWT's exp for a static token. It never prints a
-secret, and never mints or refreshes a token.`,
+	text: `Lists every registry the helper answers for: each stored one (the server URL
+as it was stored), then each registry or pattern of the config file that
+mints and is not stored, with the username, the keychain, the provider (from
+the config file; static when none matches), when its credential expires (the
+cached token's expiry for a provider that mints, the JWT's exp for a static
+token) and what is missing ("no root credential: run … login"). Patterns are
+shown as patterns, followed by the registries they have minted for. It
+never prints a secret, and never mints or refreshes a token.`,
 	examples: []string{"docker-credential-mint status", "docker-credential-mint status --json | jq '.[] | select(.expired)'"},
 }
 
@@ -45,8 +48,11 @@ type statusRow struct {
 	// Remaining is Expires less now, in seconds, negative once expired.
 	Remaining *int64 `json:"remainingSeconds,omitempty"`
 	Expired   bool   `json:"expired"`
-	// Note says why there is no expiry ("no token cached yet", …).
+	// Note says why there is no expiry ("no token cached yet", …) or what
+	// is missing.
 	Note string `json:"note,omitempty"`
+	// Pattern is true for a config pattern that matches many registries.
+	Pattern bool `json:"pattern,omitempty"`
 }
 
 func runStatus(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -114,7 +120,7 @@ func statusRows(ctx context.Context, e *wire.Env, w *wire.Wiring) ([]statusRow, 
 	if err != nil {
 		return nil, err
 	}
-	if len(roots) == 0 {
+	if len(roots) == 0 && !wire.Minting(w.Cfg) {
 		return nil, nil
 	}
 	tokens := map[string]store.Entry{}
@@ -158,14 +164,106 @@ func statusRows(ctx context.Context, e *wire.Env, w *wire.Wiring) ([]statusRow, 
 		} else {
 			r.Note = "no token cached yet"
 		}
-		if !exp.IsZero() {
-			exp = exp.UTC()
-			left := int64(exp.Sub(t) / time.Second)
-			r.Expires, r.Remaining, r.Expired = &exp, &left, !t.Before(exp)
+		r.setExpiry(exp, t)
+		rows = append(rows, r)
+	}
+	return append(rows, configuredRows(ctx, w, roots, tokens, t)...), nil
+}
+
+// setExpiry records exp (zero: unknown or never) as seen at t.
+func (r *statusRow) setExpiry(exp, t time.Time) {
+	if exp.IsZero() {
+		return
+	}
+	exp = exp.UTC()
+	left := int64(exp.Sub(t) / time.Second)
+	r.Expires, r.Remaining, r.Expired = &exp, &left, !t.Before(exp)
+}
+
+// configuredRows are the config's minting entries that no stored row
+// shows, in the config's order: a registry as its key, with what get still
+// needs; a glob pattern as the pattern, followed by each registry it has a
+// cached token for.
+func configuredRows(ctx context.Context, w *wire.Wiring, roots, tokens map[string]store.Entry, t time.Time) []statusRow {
+	if w.Router == nil {
+		return nil
+	}
+	var rows []statusRow
+	for i := range w.Cfg.Registries {
+		reg := &w.Cfg.Registries[i]
+		if reg.Provider == credentials.ProviderStatic {
+			continue
+		}
+		r := statusRow{Keychain: w.Keychain, Provider: reg.Provider, Username: reg.Username}
+		problem := w.Router.Problem(reg)
+		h, concrete := reg.Pattern.Host()
+		if !concrete {
+			r.ServerURL, r.Key, r.Pattern = reg.Pattern.String(), reg.Pattern.String(), true
+			switch {
+			case problem != nil:
+				r.Note = "cannot mint: " + credentials.OneLine(problem.Error())
+			case reg.NeedsRoot():
+				r.Note = "pattern: each registry needs a root credential (docker-credential-mint login REGISTRY)"
+			default:
+				r.Note = "pattern: mints for each registry it matches"
+			}
+			rows = append(rows, r)
+			rows = append(rows, patternTokenRows(w, reg, roots, tokens, t)...)
+			continue
+		}
+		key := h.Key()
+		if first, ok := w.Cfg.Match(h); !ok || first != reg {
+			continue // an earlier entry serves it
+		}
+		if _, stored := roots[key]; stored {
+			continue
+		}
+		r.ServerURL, r.Key = key, key
+		r.Username = w.Router.ListedUsername(ctx, h, store.Entry{})
+		switch tok, cached := tokens[key]; {
+		case problem != nil:
+			r.Note = "cannot mint: " + credentials.OneLine(problem.Error())
+		case reg.NeedsRoot():
+			r.Note = "no root credential: run docker-credential-mint login " + key
+		case !cached:
+			r.Note = "no token cached yet"
+		default:
+			r.Username = tok.Username
+			r.setExpiry(tok.Expiry, t)
+			if tok.Expiry.IsZero() {
+				r.Note = "token never expires"
+			}
 		}
 		rows = append(rows, r)
 	}
-	return rows, nil
+	return rows
+}
+
+// patternTokenRows are the registries that reg, a glob pattern, has cached
+// tokens for and no stored row shows, sorted.
+func patternTokenRows(w *wire.Wiring, reg *credentials.Registry, roots, tokens map[string]store.Entry, t time.Time) []statusRow {
+	var keys []string
+	for key := range tokens {
+		if _, stored := roots[key]; stored {
+			continue
+		}
+		h, err := credentials.ParseHost(key)
+		if err != nil {
+			continue
+		}
+		if first, ok := w.Cfg.Match(h); ok && first == reg {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	rows := make([]statusRow, 0, len(keys))
+	for _, key := range keys {
+		tok := tokens[key]
+		r := statusRow{ServerURL: key, Key: key, Username: tok.Username, Keychain: w.Keychain, Provider: reg.Provider}
+		r.setExpiry(tok.Expiry, t)
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 // tokenFor finds the cached token minted for the root stored under key:

@@ -28,6 +28,14 @@ func statusFixture(t *testing.T) *opEnv {
     provider: exec
     command: [/bin/false]
     username: token
+  - match: localhost:5999
+    provider: exec
+    command: [/bin/false]
+    username: bot
+  - match: login.example
+    provider: registry
+  - match: "*.dkr.ecr.*.amazonaws.com"
+    provider: ecr
 `)
 	o.store("https://quay.io", "robot+ci", canary)
 	o.store("ghcr.io", "me", testJWT(t, fixedNow.Add(2*time.Hour+30*time.Minute).Unix()))
@@ -36,6 +44,12 @@ func statusFixture(t *testing.T) *opEnv {
 	o.store("build.corp.example", "svc", canary)
 	tokens, err := o.env(nil).OpenBackend(context.Background(), "file", wire.NSTokens)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokens.Put(context.Background(), "localhost:5999", store.Entry{ServerURL: "localhost:5999", Username: "bot", Secret: canary, Expiry: fixedNow.Add(9 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tokens.Put(context.Background(), "ci.corp.example", store.Entry{ServerURL: "ci.corp.example", Username: "token", Secret: canary, Expiry: fixedNow.Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tokens.Put(context.Background(), "registry.example.com", store.Entry{ServerURL: "registry.example.com", Username: "oauth2accesstoken", Secret: canary, Expiry: fixedNow.Add(42 * time.Minute)}); err != nil {
