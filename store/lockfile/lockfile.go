@@ -68,15 +68,15 @@ var inProcess sync.Map // key → chan struct{} (capacity 1)
 
 // Lock takes the lock named key: first within this process, then, when dir
 // is not empty, an exclusive lock on dir/<hash of key>.lock shared by every
-// process. dir is created, 0700, if missing; on unix, Lock refuses (with an
-// error and without creating anything in it) a dir that is a symbolic link,
-// not a directory, not owned by this user or writable by other users, and
-// a lock file that is a symbolic link or not a
-// regular file: another user could otherwise plant a link there that makes
-// this process create or lock a file of their choosing. It waits until it
-// has both locks or ctx is done, then returns ctx's error. The caller must
-// call unlock exactly once. Callers choose keys that cannot collide with
-// another use's (a prefix naming the use). Safe for concurrent use.
+// process. dir is created, 0700, if missing. On unix Lock refuses, in one
+// line and without creating anything in it, a dir that is a symbolic link,
+// not a directory, another user's or writable by other users, and a lock
+// file that is a symbolic link or not a regular file: another user could
+// otherwise plant a link that makes this process create or lock a file of
+// their choosing. It waits until it has both locks or ctx is done, then
+// returns ctx's error. The caller must call unlock exactly once. Callers
+// choose keys that cannot collide with another use's (a prefix naming the
+// use). Safe for concurrent use.
 func Lock(ctx context.Context, dir, key string) (unlock func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
