@@ -190,7 +190,7 @@ func loopbackOnly(base http.RoundTripper) http.RoundTripper {
 	t = t.Clone()
 	t.Proxy = nil
 	t.OnProxyConnectResponse = nil
-	if t.DialContext == nil && t.Dial == nil || base == http.DefaultTransport {
+	if (t.DialContext == nil && t.Dial == nil) || base == http.DefaultTransport {
 		// The dialer of http.DefaultTransport.
 		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 		t.Dial = nil
