@@ -36,18 +36,28 @@ const (
 // errLocked is what tryLock returns while another holder has the lock.
 var errLocked = errors.New("locked")
 
-// DefaultDir returns the directory for lock files:
-// $XDG_RUNTIME_DIR/docker-credential-mint (per user, tmpfs, cleaned at
-// logout) when set, else docker-credential-mint under os.UserCacheDir, else
-// under os.TempDir with the user id in the name.
+// dirName is the lock directory's name inside the per-user directories.
+const dirName = "docker-credential-mint"
+
+// DefaultDir returns the directory for lock files, always one that only
+// this user can create or write: $XDG_RUNTIME_DIR/docker-credential-mint
+// (per user, tmpfs, cleaned at logout) when set, else
+// docker-credential-mint under os.UserCacheDir. Without either
+// (XDG_RUNTIME_DIR, XDG_CACHE_HOME and HOME all unset, as the kubelet runs
+// credential plugins), root uses /run/docker-credential-mint and another
+// user the cache directory under the home directory of the user database;
+// never a shared temporary directory, where another user could create the
+// directory first and plant lock files in it. When no such directory is
+// known, DefaultDir returns "": locks then exclude only within the process.
+// Lock checks whatever directory it is given (see Lock).
 func DefaultDir() string {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
-		return filepath.Join(d, "docker-credential-mint")
+		return filepath.Join(d, dirName)
 	}
 	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "docker-credential-mint")
+		return filepath.Join(d, dirName)
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("docker-credential-mint-%d", os.Getuid()))
+	return fallbackDir()
 }
 
 // inProcess serialises holders of one key inside this process. The file
@@ -58,10 +68,15 @@ var inProcess sync.Map // key → chan struct{} (capacity 1)
 
 // Lock takes the lock named key: first within this process, then, when dir
 // is not empty, an exclusive lock on dir/<hash of key>.lock shared by every
-// process (dir is created, 0700, if missing). It waits until it has both or
-// ctx is done, then returns ctx's error. The caller must call unlock exactly
-// once. Callers choose keys that cannot collide with another use's (a prefix
-// naming the use). Safe for concurrent use.
+// process. dir is created, 0700, if missing. On unix Lock refuses, in one
+// line and without creating anything in it, a dir that is a symbolic link,
+// not a directory, another user's or writable by other users, and a lock
+// file that is a symbolic link or not a regular file: another user could
+// otherwise plant a link that makes this process create or lock a file of
+// their choosing. It waits until it has both locks or ctx is done, then
+// returns ctx's error. The caller must call unlock exactly once. Callers
+// choose keys that cannot collide with another use's (a prefix naming the
+// use). Safe for concurrent use.
 func Lock(ctx context.Context, dir, key string) (unlock func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -77,11 +92,7 @@ func Lock(ctx context.Context, dir, key string) (unlock func(), err error) {
 	if dir == "" {
 		return release, nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		release()
-		return nil, err
-	}
-	f, err := os.OpenFile(lockPath(dir, key), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openLock(dir, lockName(key))
 	if err != nil {
 		release()
 		return nil, err
@@ -114,9 +125,9 @@ func Lock(ctx context.Context, dir, key string) (unlock func(), err error) {
 	}
 }
 
-// lockPath returns the lock file of key in dir: the first 16 bytes of the
+// lockName returns the lock file name of key: the first 16 bytes of the
 // key's SHA-256 in hex, so any key makes a short, valid file name.
-func lockPath(dir, key string) string {
+func lockName(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".lock")
+	return hex.EncodeToString(sum[:16]) + ".lock"
 }

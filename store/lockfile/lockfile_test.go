@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 // childMain is one process using the lock in MINT_LOCKFILE_DIR:
 //
 //   - "hold": lock "k", print "locked", hold until stdin closes, unlock.
+//   - "plant": lock "k", expecting a refusal: print it, exit 0 (3 when the
+//     lock was granted).
+//   - "defaultdir": print DefaultDir().
 //   - "log": 50 times, lock "k", append "<pid> in" and "<pid> out" to
 //     MINT_LOCKFILE_LOG in two separate writes, unlock.
 func childMain(mode string) int {
@@ -47,6 +50,19 @@ func childMain(mode string) int {
 		fmt.Println("locked")
 		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 		unlock()
+		return 0
+	case "plant":
+		// Lock must refuse the planted directory: exit 0 with the error
+		// on stdout, 3 if it granted the lock.
+		unlock, err := Lock(ctx, dir, "k")
+		if err == nil {
+			unlock()
+			return 3
+		}
+		fmt.Println(err)
+		return 0
+	case "defaultdir":
+		fmt.Println(DefaultDir())
 		return 0
 	case "log":
 		for range 50 {
@@ -252,14 +268,14 @@ func TestLock_files(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Name() != filepath.Base(lockPath(dir, "registry.example")) {
+	if len(entries) != 1 || entries[0].Name() != lockName("registry.example") {
 		t.Fatalf("lock dir holds %v, want one lock file", entries)
 	}
 	if strings.Contains(entries[0].Name(), "registry") {
 		t.Errorf("lock file name %q shows the key", entries[0].Name())
 	}
 	if runtime.GOOS != "windows" {
-		for path, want := range map[string]os.FileMode{dir: 0o700, lockPath(dir, "registry.example"): 0o600} {
+		for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, lockName("registry.example")): 0o600} {
 			if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
 				t.Errorf("%s: %v, %v; want mode %v", path, fi.Mode(), err, want)
 			}

@@ -7,10 +7,32 @@ package lockfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/windows"
 )
+
+// fallbackDir is DefaultDir when %LocalAppData% is not set: the user's own
+// temporary directory (%TEMP% lives in the user's profile on Windows).
+func fallbackDir() string {
+	return filepath.Join(os.TempDir(), dirName)
+}
+
+// openLock opens dir/name for locking, creating dir and the file when
+// missing. Windows creates no symbolic link for an unprivileged user by
+// default, and the user's profile directories are closed to others.
+func openLock(dir, name string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("lockfile: create lock directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lockfile: open lock file: %w", err)
+	}
+	return f, nil
+}
 
 // tryLock takes an exclusive lock on f's first byte without blocking;
 // errLocked when another handle holds it. Windows drops the lock when the

@@ -66,6 +66,8 @@ type Provider struct {
 	reg    credentials.Registry
 	opts   Options
 	client *http.Client
+	// strict is client without insecure, for a realm on another host.
+	strict *http.Client
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -78,7 +80,8 @@ func New(reg credentials.Registry, opts Options) *Provider {
 	if reg.Lifetime <= 0 {
 		reg.Lifetime = DefaultLifetime
 	}
-	return &Provider{reg: reg, opts: opts, client: safehttp.Client(opts.Transport, reg.Timeout, reg.Insecure)}
+	return &Provider{reg: reg, opts: opts, client: safehttp.Client(opts.Transport, reg.Timeout, reg.Insecure),
+		strict: safehttp.Client(opts.Transport, reg.Timeout, false)}
 }
 
 // Token exchanges root's username and password for an identity token. A
@@ -107,7 +110,7 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 	if err != nil {
 		return nil, p.wrap(reg, err, root.Secret)
 	}
-	rt, err := p.offlineToken(ctx, reg, realm, service, *root)
+	rt, err := p.offlineToken(ctx, p.realmClient(realm, host), reg, realm, service, *root)
 	if err != nil {
 		return nil, p.wrap(reg, err, root.Secret)
 	}
@@ -159,12 +162,31 @@ func (p *Provider) challenge(ctx context.Context, host credentials.Host) (*url.U
 		if err != nil || realm.Host == "" || (realm.Scheme != "https" && realm.Scheme != "http") {
 			return nil, "", errors.New("the Bearer challenge has no usable realm")
 		}
-		if err := safehttp.CheckURL(realm, p.reg.Insecure); err != nil {
+		if err := safehttp.CheckURL(realm, p.realmInsecure(realm, host)); err != nil {
+			if p.reg.Insecure && errors.Is(err, safehttp.ErrInsecure) {
+				return nil, "", fmt.Errorf("token realm %s is plain http on another host (insecure: true covers the registry's own host only)", safehttp.Redact(realm))
+			}
 			return nil, "", fmt.Errorf("token realm %w", err)
 		}
 		return realm, params["service"], nil
 	}
 	return nil, "", errors.New("the registry offers no token service (no Bearer challenge; it may use basic auth: use provider static)")
+}
+
+// realmInsecure reports whether plain http is allowed to realm. The
+// config's insecure covers the registry's own host only: a realm on
+// another host, which receives the password, must be https or loopback
+// (checked when dialled) however the registry is configured.
+func (p *Provider) realmInsecure(realm *url.URL, host credentials.Host) bool {
+	return p.reg.Insecure && strings.EqualFold(realm.Hostname(), strings.Trim(host.Name, "[]"))
+}
+
+// realmClient returns the client for requests to realm (realmInsecure).
+func (p *Provider) realmClient(realm *url.URL, host credentials.Host) *http.Client {
+	if p.realmInsecure(realm, host) {
+		return p.client
+	}
+	return p.strict
 }
 
 func (p *Provider) get(ctx context.Context, u string) (*http.Response, error) {
@@ -184,7 +206,7 @@ type tokenResponse struct {
 
 // offlineToken asks the realm for a refresh token: GET with offline_token,
 // then POST grant_type=password.
-func (p *Provider) offlineToken(ctx context.Context, reg string, realm *url.URL, service string, root store.Entry) (string, error) {
+func (p *Provider) offlineToken(ctx context.Context, c *http.Client, reg string, realm *url.URL, service string, root store.Entry) (string, error) {
 	u := *realm
 	q := u.Query()
 	if service != "" {
@@ -198,7 +220,7 @@ func (p *Provider) offlineToken(ctx context.Context, reg string, realm *url.URL,
 		return "", err
 	}
 	req.SetBasicAuth(root.Username, root.Secret)
-	tr, err := p.tokenRequest(req, reg)
+	tr, err := tokenRequest(c, req, reg)
 	if err != nil {
 		return "", err
 	}
@@ -221,7 +243,7 @@ func (p *Provider) offlineToken(ctx context.Context, reg string, realm *url.URL,
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	tr, err = p.tokenRequest(req, reg)
+	tr, err = tokenRequest(c, req, reg)
 	if err != nil {
 		var se *statusError
 		if errors.As(err, &se) && (se.status == http.StatusNotFound || se.status == http.StatusBadRequest || se.status == http.StatusMethodNotAllowed) {
@@ -244,8 +266,8 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("token service answered %s with HTTP %d", e.method, e.status)
 }
 
-func (p *Provider) tokenRequest(req *http.Request, reg string) (*tokenResponse, error) {
-	resp, err := p.client.Do(req)
+func tokenRequest(c *http.Client, req *http.Request, reg string) (*tokenResponse, error) {
+	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -235,7 +235,7 @@ func TestProvider_Token_plainHTTPNonLoopback(t *testing.T) {
 	f := &fakeRegistry{getRT: true}
 	startRegistry(t, f)
 	_, port, _ := net.SplitHostPort(f.srv.Listener.Addr().String())
-	f.realm = "http://auth.example.com:" + port + "/token/"
+	f.realm = "http://registry.example.com:" + port + "/token/"
 	h := credentials.Host{Name: "registry.example.com", Port: port}
 	tr := providertest.DialTo(f.srv.Listener.Addr().String())
 
@@ -250,6 +250,66 @@ func TestProvider_Token_plainHTTPNonLoopback(t *testing.T) {
 		t.Errorf("insecure: Token = %+v, %v", tok, err)
 	}
 }
+
+// TestProvider_Token_insecureRealmElsewhere: insecure: true covers the
+// registry's own host; a plain-http realm on another host, which would
+// receive the password, is refused, as is a *.localhost realm name that
+// does not dial a loopback address.
+func TestProvider_Token_insecureRealmElsewhere(t *testing.T) {
+	f := &fakeRegistry{getRT: true}
+	startRegistry(t, f)
+	_, port, _ := net.SplitHostPort(f.srv.Listener.Addr().String())
+	h := credentials.Host{Name: "registry.example.com", Port: port}
+	reg := credentials.Registry{Insecure: true}
+
+	// Every name dials the fake: the realm host differs only by name.
+	tr := providertest.DialTo(f.srv.Listener.Addr().String())
+	f.realm = "http://auth.example.com:" + port + "/token/"
+	_, err := newProvider(reg, Options{Transport: tr}).Token(context.Background(), h, alice)
+	if err == nil || !strings.Contains(err.Error(), "token realm http://auth.example.com:"+port+"/token/ is plain http on another host") {
+		t.Errorf("Token with a plain-http realm on another host = %v, want refused", err)
+	}
+	if n := f.gets.Load() + f.posts.Load(); n != 0 {
+		t.Errorf("the realm on another host got %d token requests over plain http", n)
+	}
+
+	// A loopback-looking realm name is dialled with the loopback check even
+	// for an insecure registry: here the dial lands on an address that is
+	// not loopback.
+	f.realm = "http://idp.localhost:" + port + "/token/"
+	_, err = newProvider(reg, Options{Transport: elsewhere(tr.(*http.Transport))}).Token(context.Background(), h, alice)
+	if err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Errorf("Token with an http://idp.localhost realm dialling elsewhere = %v, want refused", err)
+	}
+	if n := f.gets.Load() + f.posts.Load(); n != 0 {
+		t.Errorf("the realm got %d token requests over plain http", n)
+	}
+
+	// https on another host, and plain http to loopback, stay fine.
+	f.realm = "http://localhost:" + port + "/token/"
+	if tok, err := newProvider(reg, Options{Transport: tr}).Token(context.Background(), h, alice); err != nil || tok.Secret != "rt-get" {
+		t.Errorf("Token with a loopback realm = %+v, %v", tok, err)
+	}
+}
+
+// elsewhere wraps tr's dialer so that its connections report a remote
+// address that is not loopback (192.0.2.1), as if DNS had sent them there.
+func elsewhere(tr *http.Transport) *http.Transport {
+	tr = tr.Clone()
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return elsewhereConn{c}, nil
+	}
+	return tr
+}
+
+type elsewhereConn struct{ net.Conn }
+
+func (elsewhereConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 80} }
 
 func TestProvider_Token_deadline(t *testing.T) {
 	err := providertest.Deadline(t, func(url string, timeout time.Duration) error {

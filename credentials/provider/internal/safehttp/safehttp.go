@@ -2,17 +2,28 @@
 // Copyright (c) 2026 The docker-credential-mint authors
 
 // Package safehttp builds the HTTP clients that carry credentials to token
-// endpoints and registries: HTTPS only (plain http for loopback hosts, or
-// where the config says insecure), a deadline on every request, and no
+// endpoints and registries: HTTPS only (plain http to loopback addresses,
+// or where the config says insecure), a deadline on every request, and no
 // redirect to another origin, so a credential never follows one.
+//
+// Plain http without insecure is checked twice: the URL's host must look
+// local (CheckURL: localhost, *.localhost, 127.0.0.0/8, ::1), and the
+// address actually dialled must be loopback. A name is only a name: Go
+// resolves *.localhost (and, without an /etc/hosts entry, localhost)
+// through the system resolver, so DNS or a hosts file could point it at
+// another machine, which would then read the credential in the clear.
 package safehttp
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
@@ -36,7 +47,8 @@ var (
 )
 
 // CheckURL accepts an https URL, or an http URL whose host is loopback or
-// when insecure is set.
+// when insecure is set. It looks at the URL only; a Client also checks
+// the address it dials for plain http.
 func CheckURL(u *url.URL, insecure bool) error {
 	switch u.Scheme {
 	case "https":
@@ -85,8 +97,10 @@ func Clean(err error) error {
 // Client returns a client for credential-bearing requests: each request,
 // and each redirect, must pass CheckURL; a redirect must stay on the
 // original scheme, host and port; timeout (DefaultTimeout when zero) bounds
-// each request from dial to the last byte of the body. base is the
-// transport (http.DefaultTransport when nil; tests pass httptest's).
+// each request from dial to the last byte of the body. Unless insecure is
+// set, a plain http request goes out only over a connection to a loopback
+// address, checked when it is dialled, and never through a proxy. base is
+// the transport (http.DefaultTransport when nil; tests pass httptest's).
 func Client(base http.RoundTripper, timeout time.Duration, insecure bool) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
@@ -94,8 +108,12 @@ func Client(base http.RoundTripper, timeout time.Duration, insecure bool) *http.
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	c := &checking{base: base, insecure: insecure}
+	if !insecure {
+		c.plain = loopbackOnly(base)
+	}
 	return &http.Client{
-		Transport: &checking{base: base, insecure: insecure},
+		Transport: c,
 		Timeout:   timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			first := via[0].URL
@@ -110,8 +128,12 @@ func Client(base http.RoundTripper, timeout time.Duration, insecure bool) *http.
 	}
 }
 
+// checking is Client's transport: https (and plain http when insecure)
+// through base, plain http otherwise through plain, a transport that
+// dials loopback addresses only.
 type checking struct {
 	base     http.RoundTripper
+	plain    http.RoundTripper
 	insecure bool
 }
 
@@ -122,5 +144,95 @@ func (c *checking) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	if req.URL.Scheme == "http" && !c.insecure {
+		return c.plain.RoundTrip(req)
+	}
 	return c.base.RoundTrip(req)
+}
+
+// CloseIdleConnections closes the idle connections of both transports.
+func (c *checking) CloseIdleConnections() {
+	type closer interface{ CloseIdleConnections() }
+	for _, t := range []http.RoundTripper{c.base, c.plain} {
+		if cl, ok := t.(closer); ok {
+			cl.CloseIdleConnections()
+		}
+	}
+}
+
+// checkLoopback accepts a dialled address ("ip:port", as net.Dialer's
+// Control and net.Conn's RemoteAddr give it) only when its IP is loopback:
+// 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6. host is the name the
+// URL gave, for the message.
+func checkLoopback(host, address string) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("plain http to %s: dialled address %q is not an IP address: %w", host, address, ErrInsecure)
+	}
+	if ip := ap.Addr().Unmap(); !ip.IsLoopback() {
+		return fmt.Errorf("plain http to %s: it resolved to %s, not a loopback address: %w", host, ip, ErrInsecure)
+	}
+	return nil
+}
+
+// loopbackOnly returns base made to connect to loopback addresses only,
+// for plain http without insecure. An *http.Transport is cloned without a
+// proxy (a proxy would carry the request on in the clear); its own dialer
+// gets a Control hook that refuses every other address before connecting,
+// and a dialer that it was given (tests use them) has the address it
+// connected to checked before a byte is written. Any other RoundTripper
+// gets plain http only for loopback IP literals, which need no resolving.
+func loopbackOnly(base http.RoundTripper) http.RoundTripper {
+	t, ok := base.(*http.Transport)
+	if !ok {
+		return literalOnly{base}
+	}
+	t = t.Clone()
+	t.Proxy = nil
+	t.OnProxyConnectResponse = nil
+	if (t.DialContext == nil && t.Dial == nil) || base == http.DefaultTransport {
+		// The dialer of http.DefaultTransport.
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+		t.Dial = nil
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, _ := net.SplitHostPort(addr)
+			dd := *d
+			dd.Control = func(_, address string, _ syscall.RawConn) error { return checkLoopback(host, address) }
+			return dd.DialContext(ctx, network, addr)
+		}
+		return t
+	}
+	dial := t.DialContext
+	if dial == nil {
+		old := t.Dial
+		dial = func(_ context.Context, network, addr string) (net.Conn, error) { return old(network, addr) }
+	}
+	t.Dial = nil
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		if err := checkLoopback(host, conn.RemoteAddr().String()); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return conn, nil
+	}
+	return t
+}
+
+// literalOnly is loopbackOnly for a transport it cannot look into.
+type literalOnly struct{ base http.RoundTripper }
+
+func (l literalOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	ip, err := netip.ParseAddr(strings.Trim(req.URL.Hostname(), "[]"))
+	if err != nil || !ip.Unmap().IsLoopback() {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("plain http to %s: not a loopback IP address, and this transport's dialling cannot be checked: %w", req.URL.Hostname(), ErrInsecure)
+	}
+	return l.base.RoundTrip(req)
 }
