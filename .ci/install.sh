@@ -16,8 +16,9 @@
 #	${MINT_TOOLS:-$HOME/.cache/mint-tools}/bin
 #
 # which is where the e2e tests look for them (they read MINT_TOOLS, with the
-# same default). nerdctl is the slowest build (about 3 minutes on 2 cores on a
-# fresh Go cache); skip it with MINT_INSTALL_NERDCTL=0.
+# same default). nerdctl is the slowest build (about 5 minutes on 2 busy cores
+# with an empty Go cache); only the nerdctl tests need it: skip it with
+# MINT_INSTALL_NERDCTL=0.
 #
 # It never stops without a word. A step that fails prints the tail of its
 # output, indented, and then one line
@@ -118,10 +119,12 @@ apt_retry() {
 	for ((i = 0; ; i++)); do
 		if "$@" >"$log.try" 2>&1; then
 			cat "$log.try" >>"$log"
+			rm -f "$log.try"
 			return 0
 		fi
 		cat "$log.try" >>"$log"
 		if ! grep -q 'Could not get lock' "$log.try" || ((i >= LOCK_TIMEOUT / 2)); then
+			rm -f "$log.try"
 			return 1
 		fi
 		((i)) || echo "waiting for another apt-get or dpkg to finish (up to ${LOCK_TIMEOUT}s)"
