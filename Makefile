@@ -29,10 +29,10 @@ install: build
 	install -m 0755 $(BIN)-full $(DESTDIR)$(PREFIX)/bin/docker-credential-mint-full
 
 # deps installs what the tests and the demo need (Debian packages, registry
-# clients); idempotent and quiet when everything is there.
+# clients); idempotent and quiet when everything is there. Both scripts run
+# even when the first fails, so one run names every problem.
 deps:
-	@bash .ci/install.sh
-	@bash .ci/install-tokenchain.sh
+	@rc=0; bash .ci/install.sh || rc=1; bash .ci/install-tokenchain.sh || rc=1; exit $$rc
 
 # test: everything, against the real keychains, registry and clients.
 test: deps lint cross
