@@ -231,7 +231,7 @@ go_wrapped() {
 # the toolchain a tool's go.mod asks for through the module proxy).
 go_ok() {
 	if ! command -v go >/dev/null; then
-		fail "go not found on PATH, so crane, oras, regctl, token-server and nerdctl were not built" "install Go 1.21 or newer (https://go.dev/dl) and put its bin directory on PATH, then re-run make deps"
+		fail "go not found on PATH, so crane, oras, regctl, token-server, golangci-lint and nerdctl were not built" "install Go 1.21 or newer (https://go.dev/dl) and put its bin directory on PATH, then re-run make deps"
 		return 1
 	fi
 	local v
@@ -253,6 +253,8 @@ if go_ok; then
 	# distribution's own token server (GET and POST /token/, refresh tokens):
 	# the realm for the identity-token tests.
 	go_tool install token-server github.com/docker/distribution/contrib/token-server github.com/docker/distribution v2.8.3+incompatible
+	# make lint's linter, pinned (.golangci.yml is its configuration).
+	go_tool install golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint github.com/golangci/golangci-lint/v2 v2.15.0
 	# nerdctl (slow): go install fails on the proxy's deprecation check, so it
 	# goes straight through the wrapper module.
 	if [[ ${MINT_INSTALL_NERDCTL:-1} == 1 ]]; then

@@ -68,8 +68,8 @@ func ParseHost(serverURL string) (Host, error) {
 		if scheme != "http" && scheme != "https" {
 			return Host{}, fmt.Errorf("%w: unsupported scheme", ErrInvalidServerURL)
 		}
-	} else if strings.HasPrefix(s, "//") {
-		s = s[2:]
+	} else {
+		s = strings.TrimPrefix(s, "//")
 	}
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i]

@@ -277,7 +277,8 @@ func TestFault_stoppedKeyring(t *testing.T) {
 				cmd.Stdout, cmd.Stderr = &out, &errs
 				err := cmd.Run()
 				code := 0
-				if ee, ok := err.(*exec.ExitError); ok {
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
 					code = ee.ExitCode()
 				} else if err != nil {
 					code = -1

@@ -412,7 +412,7 @@ func (s *Store) lock(ctx context.Context) (release func(), err error) {
 			return func() { unlock(f); f.Close() }, nil
 		}
 		// Jitter keeps polling writers from moving in step.
-		wait := time.NewTimer(delay/2 + rand.N(delay))
+		wait := time.NewTimer(delay/2 + rand.N(delay)) //nolint:gosec // G404: jitter, not a secret
 		select {
 		case <-ctx.Done():
 			wait.Stop()

@@ -58,12 +58,13 @@ func (d *decoder) field() []byte {
 		return nil
 	}
 	n, k := binary.Uvarint(d.b)
-	if k <= 0 || n > uint64(len(d.b)-k) {
+	if k <= 0 || n > uint64(len(d.b)-k) { //nolint:gosec // G115: a length is never negative
 		d.err = errDecode
 		return nil
 	}
-	p := d.b[k : k+int(n)]
-	d.b = d.b[k+int(n):]
+	end := k + int(n) //nolint:gosec // G115: n is at most len(d.b), checked above
+	p := d.b[k:end]
+	d.b = d.b[end:]
 	return p
 }
 

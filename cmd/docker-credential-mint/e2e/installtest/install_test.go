@@ -24,7 +24,7 @@ const (
 )
 
 // goTools are the programs install.sh builds into $MINT_TOOLS/bin.
-var goTools = []string{"crane", "oras", "regctl", "token-server", "nerdctl"}
+var goTools = []string{"crane", "oras", "regctl", "token-server", "golangci-lint", "nerdctl"}
 
 // corePackages are Debian packages install.sh must always check for (the
 // registry, its htpasswd tool, the daemons and clients the e2e tests drive).
@@ -736,7 +736,7 @@ func TestInstall_goBuildFails(t *testing.T) {
 	if !strings.Contains(r.stderr, "    ") || !strings.Contains(r.stderr, "test stand-in compile error") {
 		t.Errorf("stderr does not show the compiler's error, indented")
 	}
-	m.wantGoTools("oras", "regctl", "token-server")
+	m.wantGoTools("oras", "regctl", "token-server", "golangci-lint")
 }
 
 // go install is refused (the proxy's deprecation check): the wrapper module
@@ -757,7 +757,7 @@ func TestInstall_goBuildMakesNothing(t *testing.T) {
 	m.env["SHIM_GO_NOOP"] = "oras"
 	r := m.run(installSh)
 	wantFailures(t, installSh, r, []string{"oras", "oras.land/oras@v1.3.6"})
-	m.wantGoTools("crane", "regctl", "token-server", "nerdctl")
+	m.wantGoTools("crane", "regctl", "token-server", "golangci-lint", "nerdctl")
 }
 
 // MINT_INSTALL_NERDCTL=0 skips nerdctl.
@@ -766,7 +766,7 @@ func TestInstall_withoutNerdctl(t *testing.T) {
 	m := newMachine(t)
 	m.env["MINT_INSTALL_NERDCTL"] = "0"
 	wantOK(t, installSh, m.run(installSh))
-	m.wantGoTools("crane", "oras", "regctl", "token-server")
+	m.wantGoTools("crane", "oras", "regctl", "token-server", "golangci-lint")
 }
 
 // MINT_TOOLS cannot be created: one line from each script.

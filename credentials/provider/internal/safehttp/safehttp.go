@@ -190,6 +190,7 @@ func loopbackOnly(base http.RoundTripper) http.RoundTripper {
 	t = t.Clone()
 	t.Proxy = nil
 	t.OnProxyConnectResponse = nil
+	//nolint:staticcheck // SA1019: a caller's Transport may still set the deprecated Dial; it is honoured, never set.
 	if (t.DialContext == nil && t.Dial == nil) || base == http.DefaultTransport {
 		// The dialer of http.DefaultTransport.
 		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
