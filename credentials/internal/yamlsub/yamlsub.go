@@ -179,7 +179,7 @@ type parser struct {
 	stack     []*Node // children of the collections being parsed
 	count     int     // nodes so far
 	mappings  int     // mappings so far, for their ids
-	seen      map[mapKey]struct{}
+	seen      map[mapKey]*Node
 }
 
 func (p *parser) failAt(line int, format string, args ...any) {
@@ -607,34 +607,67 @@ func (p *parser) value(key *Node, col, depth int) *Node {
 }
 
 // addKey checks key, the next key of the mapping id whose children start at
-// base in the stack, and pushes it. Keys are compared by value, so "1" and
-// 1 count as the same key.
+// base in the stack, and pushes it. Keys are compared by text, so "1" and 1
+// count as the same key (yaml.v3 rejects them too), and plain keys that are
+// not strings also by value, so 1 and 0x1 count as the same key (yaml.v3
+// would keep one of them).
 func (p *parser) addKey(id, base int, key *Node) {
 	if key.Style == 0 && key.Value == "<<" {
 		panic(bailout{&Error{Line: key.Line, Key: key.Value, Msg: "merge keys are not supported"}})
 	}
 	keys := p.stack[base:]
-	dup := false
+	kv := keyValue(key)
+	var dup *Node
 	if n := len(keys) / 2; n < 16 { // linear for the small mappings of a config file
-		for i := 0; i < len(keys) && !dup; i += 2 {
-			dup = keys[i].Value == key.Value
+		for i := 0; i < len(keys) && dup == nil; i += 2 {
+			if keys[i].Value == key.Value || kv != "" && keyValue(keys[i]) == kv {
+				dup = keys[i]
+			}
 		}
 	} else { // a map beyond, so that hostile input stays linear
 		if p.seen == nil {
-			p.seen = make(map[mapKey]struct{})
+			p.seen = make(map[mapKey]*Node)
 		}
 		if n == 16 {
 			for i := 0; i < len(keys); i += 2 {
-				p.seen[mapKey{id, keys[i].Value}] = struct{}{}
+				p.seen[mapKey{id, keys[i].Value}] = keys[i]
+				if v := keyValue(keys[i]); v != "" {
+					p.seen[mapKey{id, v}] = keys[i]
+				}
 			}
 		}
-		_, dup = p.seen[mapKey{id, key.Value}]
-		p.seen[mapKey{id, key.Value}] = struct{}{}
+		if dup = p.seen[mapKey{id, key.Value}]; dup == nil && kv != "" {
+			dup = p.seen[mapKey{id, kv}]
+		}
+		p.seen[mapKey{id, key.Value}] = key
+		if kv != "" {
+			p.seen[mapKey{id, kv}] = key
+		}
 	}
-	if dup {
+	switch {
+	case dup == nil:
+		p.stack = append(p.stack, key)
+	case dup.Value == key.Value:
 		panic(bailout{&Error{Line: key.Line, Key: key.Value, Msg: "duplicate key"}})
+	default:
+		panic(bailout{&Error{Line: key.Line, Key: key.Value, Msg: fmt.Sprintf(
+			"duplicate key (the same %s as %s on line %d)", strings.TrimPrefix(key.ShortTag(), "!!"), dup.Value, dup.Line)}})
 	}
-	p.stack = append(p.stack, key)
+}
+
+// keyValue returns the value of a plain key that is not a string, for
+// addKey: its tag and resolveValue's spelling after a byte that no text
+// holds (0xff is never in UTF-8). It returns "" for other keys, which are
+// compared by text alone.
+func keyValue(n *Node) string {
+	if n.Style != 0 {
+		return ""
+	}
+	tag, v := resolveValue(n.Value, true)
+	if v == "" {
+		return ""
+	}
+	return "\xff" + tag + " " + v
 }
 
 // mapKey identifies a key within the mapping with the given id.
@@ -935,55 +968,113 @@ func (p *parser) marker0() bool {
 // resolve returns the tag of a plain scalar, as yaml.v3's resolve does for
 // untagged values.
 func resolve(s string) string {
+	tag, _ := resolveValue(s, false)
+	return tag
+}
+
+// resolveValue returns the tag of the plain scalar s and, if value is set
+// and s is not a string, the value yaml.v3 decodes it to, spelled so that
+// two scalars of a tag decode to equal map keys when their spellings are
+// equal: 0x1F and 31 are "31", ~ and null "null", 1e3 and 1000.0 "1000",
+// and timestamps are spelled by their instant in UTC (so equal instants in
+// two zones count as equal, more than yaml.v3 does). A NaN has no spelling:
+// it equals nothing, as in a Go map.
+func resolveValue(s string, value bool) (tag, v string) {
 	switch s {
 	case "", "~", "null", "Null", "NULL":
-		return NullTag
-	case "true", "True", "TRUE", "false", "False", "FALSE":
-		return BoolTag
+		return NullTag, "null"
+	case "true", "True", "TRUE":
+		return BoolTag, "true"
+	case "false", "False", "FALSE":
+		return BoolTag, "false"
 	case "<<":
-		return MergeTag // as a key, rejected by the parser
-	case ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
-		return FloatTag
+		return MergeTag, "" // as a key, rejected by the parser
+	case ".nan", ".NaN", ".NAN":
+		return FloatTag, ""
+	case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF":
+		return FloatTag, "+Inf"
+	case "-.inf", "-.Inf", "-.INF":
+		return FloatTag, "-Inf"
 	}
 	switch c := s[0]; {
 	case c == '.':
-		if _, err := strconv.ParseFloat(s, 64); err == nil {
-			return FloatTag
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return FloatTag, floatValue(f, value)
 		}
 	case c == '+' || c == '-' || '0' <= c && c <= '9':
-		if isTimestamp(s) {
-			return TimestampTag
+		if t, ok := timestamp(s); ok {
+			if value {
+				v = t.UTC().Format(time.RFC3339Nano)
+			}
+			return TimestampTag, v
 		}
 		plain := strings.ReplaceAll(s, "_", "")
-		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return IntTag
-		}
-		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
-			return IntTag
+		if neg, mag, ok := parseInt(plain); ok {
+			if value {
+				v = strconv.FormatUint(mag, 10)
+				if neg && mag != 0 {
+					v = "-" + v
+				}
+			}
+			return IntTag, v
 		}
 		if isYAMLFloat(plain) {
-			if _, err := strconv.ParseFloat(plain, 64); err == nil {
-				return FloatTag
-			}
-		}
-		for _, prefix := range [...]struct {
-			s    string
-			base int
-		}{{"0b", 2}, {"-0b", 2}, {"0o", 8}, {"-0o", 8}} {
-			if digits, ok := strings.CutPrefix(plain, prefix.s); ok {
-				if prefix.s[0] == '-' {
-					digits = "-" + digits
-				}
-				if _, err := strconv.ParseInt(digits, prefix.base, 64); err == nil {
-					return IntTag
-				}
-				if _, err := strconv.ParseUint(digits, prefix.base, 64); err == nil {
-					return IntTag
-				}
+			if f, err := strconv.ParseFloat(plain, 64); err == nil {
+				return FloatTag, floatValue(f, value)
 			}
 		}
 	}
-	return StrTag
+	return StrTag, ""
+}
+
+// floatValue spells f for resolveValue.
+func floatValue(f float64, value bool) string {
+	switch {
+	case !value || f != f:
+		return ""
+	case f == 0:
+		return "0" // -0 too: they are equal map keys
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// parseInt parses plain (a plain scalar without its "_") as yaml.v3 reads
+// an int: as Go source does (0x, 0o, 0b, and 0 for octal), then after a 0b
+// or 0o prefix with a sign after it ("0b-101" is -5). It returns the value
+// as a sign and a magnitude.
+func parseInt(plain string) (neg bool, mag uint64, ok bool) {
+	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return signed(i)
+	}
+	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return false, u, true
+	}
+	for _, prefix := range [...]struct {
+		s    string
+		base int
+	}{{"0b", 2}, {"-0b", 2}, {"0o", 8}, {"-0o", 8}} {
+		digits, ok := strings.CutPrefix(plain, prefix.s)
+		if !ok {
+			continue
+		}
+		if prefix.s[0] == '-' {
+			digits = "-" + digits
+		}
+		if i, err := strconv.ParseInt(digits, prefix.base, 64); err == nil {
+			return signed(i)
+		}
+		if u, err := strconv.ParseUint(digits, prefix.base, 64); err == nil {
+			return false, u, true
+		}
+	}
+	return false, 0, false
+}
+
+func signed(i int64) (neg bool, mag uint64, ok bool) {
+	if i < 0 {
+		return true, uint64(-i), true // -MinInt64 wraps to the right magnitude
+	}
+	return false, uint64(i), true
 }
 
 // isYAMLFloat matches ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$,
@@ -1034,20 +1125,20 @@ var timestampFormats = [...]string{
 	"2006-1-2",
 }
 
-// isTimestamp reports whether yaml.v3 resolves s as a !!timestamp.
-func isTimestamp(s string) bool {
+// timestamp parses s as yaml.v3 resolves a !!timestamp.
+func timestamp(s string) (time.Time, bool) {
 	if len(s) < 5 || s[4] != '-' {
-		return false
+		return time.Time{}, false
 	}
 	for i := range 4 {
 		if s[i] < '0' || s[i] > '9' {
-			return false
+			return time.Time{}, false
 		}
 	}
 	for _, f := range timestampFormats {
-		if _, err := time.Parse(f, s); err == nil {
-			return true
+		if t, err := time.Parse(f, s); err == nil {
+			return t, true
 		}
 	}
-	return false
+	return time.Time{}, false
 }

@@ -218,6 +218,16 @@ var parseTests = []struct{ in, want string }{
 	{"x: {a: 1, a: 2}\n", "line 1: a: duplicate key"},
 	{"- a: 1\n- a: 2\n", `[{str"a": int"1"}, {str"a": int"2"}]`},
 	{"a: {a: {a: a}}\n", `{str"a": {str"a": {str"a": str"a"}}}`},
+	{"0: \n00:", "line 2: 00: duplicate key (the same int as 0 on line 1)"},
+	{"{0x1F: a, 0o37: b}", "line 1: 0o37: duplicate key (the same int as 0x1F on line 1)"},
+	{"~: a\nnull: b\n", "line 2: null: duplicate key (the same null as ~ on line 1)"},
+	{"{TRUE: a, true: b}", "line 1: true: duplicate key (the same bool as TRUE"},
+	{"{-0.0: a, .0: b}", "line 1: .0: duplicate key (the same float as -0.0"},
+	{"{1e3: a, 1_000.0: b}", "line 1: 1_000.0: duplicate key (the same float"},
+	{"{.inf: a, +.Inf: b}", "line 1: +.Inf: duplicate key (the same float"},
+	{"{2001-12-14: a, 2001-12-14 0:0:0: b}", "line 1: 2001-12-14 0:0:0: duplicate key (the same timestamp"},
+	{"{1: a, 1.0: b, .nan: c, .NaN: d, '': e, ~: f}", `{int"1": str"a", float"1.0": str"b", float".nan": str"c", float".NaN": str"d", sq"": str"e", null"~": str"f"}`},
+	{"{9223372036854775808: a, 0x8000000000000000: b}", "line 1: 0x8000000000000000: duplicate key (the same int"},
 }
 
 func TestParse(t *testing.T) {
