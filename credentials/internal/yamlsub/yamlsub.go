@@ -492,6 +492,7 @@ func (p *parser) block(depth int) *Node {
 		if n.Kind != ScalarNode {
 			p.fail("complex keys are not supported (a key must be a scalar)")
 		}
+		p.implicitKey(n)
 		return p.mapping(n, col, depth)
 	}
 	p.endLine()
@@ -570,6 +571,7 @@ func (p *parser) mapping(key *Node, col, depth int) *Node {
 		if p.at(0) != ':' || !p.blankAt(1) {
 			p.fail("could not find expected ':' (multi-line scalars are not supported)")
 		}
+		p.implicitKey(key)
 	}
 	p.finish(m, base)
 	return m
@@ -668,6 +670,20 @@ func keyValue(n *Node) string {
 		return ""
 	}
 	return "\xff" + tag + " " + v
+}
+
+// implicitKey checks key, a mapping key whose ":" is at pos. As YAML has
+// it, the ":" must be on the key's line and at most 1024 characters after
+// the key's start (yaml.v3 reads a longer key as a plain scalar, or
+// fails).
+func (p *parser) implicitKey(key *Node) {
+	if key.Line != p.line {
+		p.fail("the ':' after a key must be on the key's line")
+	}
+	start := p.lineStart + key.Column - 1
+	if p.pos-start > 1024 && utf8.RuneCountInString(p.src[start:p.pos]) > 1024 {
+		p.failAt(key.Line, "a key longer than 1024 characters (counted to its ':')")
+	}
 }
 
 // mapKey identifies a key within the mapping with the given id.
@@ -907,6 +923,7 @@ func (p *parser) flow(depth int) *Node {
 			p.addKey(id, base, item)
 			switch c := p.at(0); {
 			case c == ':':
+				p.implicitKey(item)
 				p.pos++
 				p.flowSpace()
 			case c != ',' && c != end:

@@ -161,6 +161,10 @@ var parseTests = []struct{ in, want string }{
 	{"a: [b]x", "line 1: unexpected 'x' after the value"},
 	{"a: [\n---\n]", "line 2: document marker inside a flow collection"},
 	{"a: {[b]: c}", "line 1: complex keys are not supported"},
+	{"a: {b\n: c}", "line 2: the ':' after a key must be on the key's line"},
+	{"{'a' # c\n: b}", "line 2: the ':' after a key must be on the key's line"},
+	{"{a\n:b}", "line 2: the ':' after a key must be on the key's line"},
+	{"a: {b:\n  c}", `{str"a": {str"b": str"c"}}`},
 	{"a: [? b]", "line 1: complex keys (?) are not supported"},
 
 	// Line ends, byte order marks, encodings.
@@ -211,6 +215,13 @@ var parseTests = []struct{ in, want string }{
 	{"a: b\n...\nc: d\n", "line 2: content after the document end (...)"},
 	{"...\n", "line 1: document end (...) without a document"},
 	{": a\n", "line 1: unexpected ':'"},
+	{strings.Repeat("k", 1023) + " : v", `{str"` + strings.Repeat("k", 1023) + `": str"v"}`},
+	{strings.Repeat("k", 1024) + " : v", "line 1: a key longer than 1024 characters"},
+	{"- " + strings.Repeat("é", 1024) + ": v", `[{str"` + strings.Repeat("é", 1024) + `": str"v"}]`},
+	{"- " + strings.Repeat("é", 1025) + ": v", "line 1: a key longer than 1024 characters"},
+	{"a: b\n'" + strings.Repeat("k", 1023) + "': v", "line 2: a key longer than 1024 characters"},
+	{"{" + strings.Repeat("k", 1025) + ": v}", "line 1: a key longer than 1024 characters"},
+	{"a: [" + strings.Repeat("k", 1025) + "]", `{str"a": [str"` + strings.Repeat("k", 1025) + `"]}`},
 
 	// Duplicate keys.
 	{"a: 1\nb: 2\na: 3\n", "line 3: a: duplicate key"},
