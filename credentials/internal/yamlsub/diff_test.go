@@ -10,6 +10,7 @@ import (
 	"io"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -169,6 +170,52 @@ func FuzzDiff(f *testing.F) {
 	}
 	f.Add([]byte(designExample))
 	f.Fuzz(checkAgainstV3)
+}
+
+// yamlTokens are the pieces FuzzDiffTokens builds documents from: each
+// input byte picks one, so that mutations change the structure, where
+// FuzzDiff's byte mutations mostly make syntax errors.
+var yamlTokens = [...]string{
+	"\n", " ", "  ", "- ", ": ", ":", "a", "b", "k: ", "- k: ", "\n  ", "\n- ", "\n  - ",
+	"[", "]", "{", "}", ", ", ",", "'", "''", "\"", "\\", "\\n", "#", " # c", "\t",
+	"~", "null", "true", "True", "yes", "1", "01", "0x1F", "0o7", "0b1", "-1", "+1", "1.5", ".5",
+	"1e3", ".inf", ".nan", "1_0", "2001-12-14", "2001-12-14T21:59:43Z", "---", "...", "\n---\n",
+	"\n...\n", "?", "? ", "!", "&x ", "*x", "|", ">", "%", "@", "`", "<<", "é", "\u2028", "\ufeff",
+	"\r\n", "\r", "\x00", "http://h:1/p", "-", ".", "a b", "a:b", "a#b", "a: b", "\n\n",
+	"    ", "\n    ", "'a''b'", "\"a\\\"b\"", "\"\\x41\"", "\"\\u00e9\"", "::", ":-", "-:", "[]", "{}",
+}
+
+// FuzzDiffTokens is FuzzDiff on documents built from yamlTokens.
+func FuzzDiffTokens(f *testing.F) {
+	for _, doc := range [][]string{
+		{"k: ", "a", "\n", "k: ", "b"},
+		{"a", ": ", "[", "a", ", ", "b", "]", "\n", "b", ": ", "{}"},
+		{"- k: ", "a", "\n  ", "b", ": ", "1", "\n- ", "a"},
+		{"k: ", "\n  - ", "a", "\n  - ", "{", "a", ": ", "b", "}"},
+	} {
+		f.Add(tokenPicks(doc...))
+	}
+	f.Fuzz(func(t *testing.T, picks []byte) {
+		var b strings.Builder
+		for _, i := range picks {
+			b.WriteString(yamlTokens[int(i)%len(yamlTokens)])
+		}
+		checkAgainstV3(t, []byte(b.String()))
+	})
+}
+
+// tokenPicks returns the input that makes FuzzDiffTokens build the
+// document of tokens.
+func tokenPicks(tokens ...string) []byte {
+	var picks []byte
+	for _, tok := range tokens {
+		i := slices.Index(yamlTokens[:], tok)
+		if i < 0 {
+			panic("not in yamlTokens: " + tok)
+		}
+		picks = append(picks, byte(i))
+	}
+	return picks
 }
 
 // TestParse_againstV3 runs the table's inputs through the differential

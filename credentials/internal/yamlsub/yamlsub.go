@@ -444,7 +444,7 @@ func (p *parser) marker() bool {
 // peekNoMarker is peek without document markers, for after "...".
 func (p *parser) peekNoMarker() {
 	for !p.eof() {
-		p.skipSpaces()
+		p.indentation()
 		if p.eof() || p.newline() {
 			continue
 		}

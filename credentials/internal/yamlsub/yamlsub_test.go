@@ -214,6 +214,8 @@ var parseTests = []struct{ in, want string }{
 	{"--- a: b\n", "line 1: content on the --- line is not supported"},
 	{"a: b\n...\nc: d\n", "line 2: content after the document end (...)"},
 	{"...\n", "line 1: document end (...) without a document"},
+	{"a\n...\n\t\n", "line 3: tabs are not allowed in indentation"},
+	{"a\n...\t# c\n  # c\n", `str"a"`},
 	{": a\n", "line 1: unexpected ':'"},
 	{strings.Repeat("k", 1023) + " : v", `{str"` + strings.Repeat("k", 1023) + `": str"v"}`},
 	{strings.Repeat("k", 1024) + " : v", "line 1: a key longer than 1024 characters"},
