@@ -662,8 +662,8 @@ func (p *parser) addKey(id, base int, key *Node) {
 // holds (0xff is never in UTF-8). It returns "" for other keys, which are
 // compared by text alone.
 func keyValue(n *Node) string {
-	if n.Style != 0 {
-		return ""
+	if n.Style != 0 || n.Value != "" && strings.IndexByte("~nNtTfF.+-0123456789", n.Value[0]) < 0 {
+		return "" // quoted, or a plain string by its first byte
 	}
 	tag, v := resolveValue(n.Value, true)
 	if v == "" {
