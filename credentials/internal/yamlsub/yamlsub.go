@@ -4,25 +4,54 @@
 // Package yamlsub parses the strict subset of YAML that the config file
 // needs, into a tree shaped like gopkg.in/yaml.v3's Node.
 //
-// It exists for start-up cost: yaml.v3 compiles regular expressions in its
-// package init, which every helper process (one per docker pull) would pay
-// even without a config file. This package has no init work at all.
+// It exists for start-up cost, which every helper process (one per docker
+// pull) pays. Measured with callgrind (GOMAXPROCS=1,
+// GODEBUG=asyncpreemptoff=1, Go 1.26, yaml.v3 v3.0.1) on a program that
+// reads DESIGN.md's example config (951 bytes) and does nothing else in
+// 0.34 M instructions: linking yaml.v3 adds 0.28 M at start-up, with or
+// without a config file, as its package init compiles regular expressions,
+// and yaml.Unmarshal into a yaml.Node 0.4 M more; this package adds no
+// init work and 0.05 M for Parse. Its errors also name the construct
+// that is not supported, where yaml.v3's often name a token.
 //
 // Supported: block mappings and block sequences (including "- key: v"
 // items and sequences at their key's indentation), flow sequences and flow
 // mappings ("[a, b]", "{a: b}", nested, across lines), plain, single-quoted
 // and double-quoted scalars (with YAML's escapes), "#" comments, empty
-// values, a leading "---" and a closing "...", CRLF line ends and a UTF-8
-// byte order mark. Scalars are resolved to tags as yaml.v3 resolves them
-// (see Node.ShortTag), so "8080" is a string while 8080 is an int, and yes,
-// no, on and off are strings (YAML 1.2).
+// values, a leading "---" and a closing "...", CRLF line ends, a UTF-8
+// byte order mark, and UTF-16 after a byte order mark. Scalars are
+// resolved to tags as yaml.v3 resolves them (see Node.ShortTag), so "8080"
+// is a string while 8080 is an int, and yes, no, on and off are strings
+// (YAML 1.2).
 //
-// Everything else is an error naming the line, never a different reading:
-// anchors and aliases, tags, block scalars (| and >), multi-line plain or
-// quoted scalars, complex keys (?), merge keys (<<), directives, a second
-// document, tabs in indentation, duplicate keys, control characters and
-// invalid UTF-8. MaxDepth and MaxNodes bound hostile input; parsing takes
-// time linear in the input's size and never panics.
+// Everything else is an error naming the line, never a different reading.
+// The differential fuzz targets (FuzzDiff, FuzzDiffTokens) hold the package
+// to yaml.v3, a test-only dependency: what yaml.v3 rejects, Parse rejects
+// (control characters, invalid UTF-8, bad indentation, keys that repeat
+// one's text, ...), and what both accept is the same tree: kinds, values,
+// resolved tags, quoting and flow styles, lines and columns (a column here
+// counts bytes, in yaml.v3 characters). Parse rejects, although yaml.v3
+// reads them (TestParse_subset has an example of each):
+//   - anchors and aliases, tags, block scalars (| and >), complex keys (?),
+//     merge keys (<<) and directives (%);
+//   - multi-line scalars: a plain or quoted scalar that goes on to the
+//     next line, in block or flow context;
+//   - a second document, and content on the "---" line;
+//   - tabs in indentation, even on a blank line or inside a flow
+//     collection;
+//   - key: value pairs in a flow sequence ("[a: b]");
+//   - a "#" right after a quoted scalar or a flow collection ("[a]#b");
+//   - the line breaks U+0085, U+2028 and U+2029, and a byte order mark
+//     after the start;
+//   - keys that are equal as values: plain keys that are not strings are
+//     compared by value too, so 1 and 0x1, or ~ and null, are duplicates
+//     (yaml.v3 keeps the last of them), as are two timestamps of the same
+//     instant in two zones (yaml.v3 keeps both);
+//   - nesting deeper than MaxDepth, and more than MaxNodes nodes.
+//
+// A key's ":" must be on the key's line and at most 1024 characters after
+// its start, as in YAML. Parsing takes time linear in the input's size and
+// never panics.
 package yamlsub
 
 import (
@@ -179,7 +208,7 @@ type parser struct {
 	stack     []*Node // children of the collections being parsed
 	count     int     // nodes so far
 	mappings  int     // mappings so far, for their ids
-	seen      map[mapKey]struct{}
+	seen      map[mapKey]*Node
 }
 
 func (p *parser) failAt(line int, format string, args ...any) {
@@ -444,7 +473,7 @@ func (p *parser) marker() bool {
 // peekNoMarker is peek without document markers, for after "...".
 func (p *parser) peekNoMarker() {
 	for !p.eof() {
-		p.skipSpaces()
+		p.indentation()
 		if p.eof() || p.newline() {
 			continue
 		}
@@ -492,6 +521,7 @@ func (p *parser) block(depth int) *Node {
 		if n.Kind != ScalarNode {
 			p.fail("complex keys are not supported (a key must be a scalar)")
 		}
+		p.implicitKey(n)
 		return p.mapping(n, col, depth)
 	}
 	p.endLine()
@@ -570,6 +600,7 @@ func (p *parser) mapping(key *Node, col, depth int) *Node {
 		if p.at(0) != ':' || !p.blankAt(1) {
 			p.fail("could not find expected ':' (multi-line scalars are not supported)")
 		}
+		p.implicitKey(key)
 	}
 	p.finish(m, base)
 	return m
@@ -607,34 +638,81 @@ func (p *parser) value(key *Node, col, depth int) *Node {
 }
 
 // addKey checks key, the next key of the mapping id whose children start at
-// base in the stack, and pushes it. Keys are compared by value, so "1" and
-// 1 count as the same key.
+// base in the stack, and pushes it. Keys are compared by text, so "1" and 1
+// count as the same key (yaml.v3 rejects them too), and plain keys that are
+// not strings also by value, so 1 and 0x1 count as the same key (yaml.v3
+// would keep one of them).
 func (p *parser) addKey(id, base int, key *Node) {
 	if key.Style == 0 && key.Value == "<<" {
 		panic(bailout{&Error{Line: key.Line, Key: key.Value, Msg: "merge keys are not supported"}})
 	}
 	keys := p.stack[base:]
-	dup := false
+	kv := keyValue(key)
+	var dup *Node
 	if n := len(keys) / 2; n < 16 { // linear for the small mappings of a config file
-		for i := 0; i < len(keys) && !dup; i += 2 {
-			dup = keys[i].Value == key.Value
+		for i := 0; i < len(keys) && dup == nil; i += 2 {
+			if keys[i].Value == key.Value || kv != "" && keyValue(keys[i]) == kv {
+				dup = keys[i]
+			}
 		}
 	} else { // a map beyond, so that hostile input stays linear
 		if p.seen == nil {
-			p.seen = make(map[mapKey]struct{})
+			p.seen = make(map[mapKey]*Node)
 		}
 		if n == 16 {
 			for i := 0; i < len(keys); i += 2 {
-				p.seen[mapKey{id, keys[i].Value}] = struct{}{}
+				p.seen[mapKey{id, keys[i].Value}] = keys[i]
+				if v := keyValue(keys[i]); v != "" {
+					p.seen[mapKey{id, v}] = keys[i]
+				}
 			}
 		}
-		_, dup = p.seen[mapKey{id, key.Value}]
-		p.seen[mapKey{id, key.Value}] = struct{}{}
+		if dup = p.seen[mapKey{id, key.Value}]; dup == nil && kv != "" {
+			dup = p.seen[mapKey{id, kv}]
+		}
+		p.seen[mapKey{id, key.Value}] = key
+		if kv != "" {
+			p.seen[mapKey{id, kv}] = key
+		}
 	}
-	if dup {
+	switch {
+	case dup == nil:
+		p.stack = append(p.stack, key)
+	case dup.Value == key.Value:
 		panic(bailout{&Error{Line: key.Line, Key: key.Value, Msg: "duplicate key"}})
+	default:
+		panic(bailout{&Error{Line: key.Line, Key: key.Value, Msg: fmt.Sprintf(
+			"duplicate key (the same %s as %s on line %d)", strings.TrimPrefix(key.ShortTag(), "!!"), dup.Value, dup.Line)}})
 	}
-	p.stack = append(p.stack, key)
+}
+
+// keyValue returns the value of a plain key that is not a string, for
+// addKey: its tag and resolveValue's spelling after a byte that no text
+// holds (0xff is never in UTF-8). It returns "" for other keys, which are
+// compared by text alone.
+func keyValue(n *Node) string {
+	if n.Style != 0 || n.Value != "" && strings.IndexByte("~nNtTfF.+-0123456789", n.Value[0]) < 0 {
+		return "" // quoted, or a plain string by its first byte
+	}
+	tag, v := resolveValue(n.Value, true)
+	if v == "" {
+		return ""
+	}
+	return "\xff" + tag + " " + v
+}
+
+// implicitKey checks key, a mapping key whose ":" is at pos. As YAML has
+// it, the ":" must be on the key's line and at most 1024 characters after
+// the key's start (yaml.v3 reads a longer key as a plain scalar, or
+// fails).
+func (p *parser) implicitKey(key *Node) {
+	if key.Line != p.line {
+		p.fail("the ':' after a key must be on the key's line")
+	}
+	start := p.lineStart + key.Column - 1
+	if p.pos-start > 1024 && utf8.RuneCountInString(p.src[start:p.pos]) > 1024 {
+		p.failAt(key.Line, "a key longer than 1024 characters (counted to its ':')")
+	}
 }
 
 // mapKey identifies a key within the mapping with the given id.
@@ -874,6 +952,7 @@ func (p *parser) flow(depth int) *Node {
 			p.addKey(id, base, item)
 			switch c := p.at(0); {
 			case c == ':':
+				p.implicitKey(item)
 				p.pos++
 				p.flowSpace()
 			case c != ',' && c != end:
@@ -935,55 +1014,113 @@ func (p *parser) marker0() bool {
 // resolve returns the tag of a plain scalar, as yaml.v3's resolve does for
 // untagged values.
 func resolve(s string) string {
+	tag, _ := resolveValue(s, false)
+	return tag
+}
+
+// resolveValue returns the tag of the plain scalar s and, if value is set
+// and s is not a string, the value yaml.v3 decodes it to, spelled so that
+// two scalars of a tag decode to equal map keys when their spellings are
+// equal: 0x1F and 31 are "31", ~ and null "null", 1e3 and 1000.0 "1000",
+// and timestamps are spelled by their instant in UTC (so equal instants in
+// two zones count as equal, more than yaml.v3 does). A NaN has no spelling:
+// it equals nothing, as in a Go map.
+func resolveValue(s string, value bool) (tag, v string) {
 	switch s {
 	case "", "~", "null", "Null", "NULL":
-		return NullTag
-	case "true", "True", "TRUE", "false", "False", "FALSE":
-		return BoolTag
+		return NullTag, "null"
+	case "true", "True", "TRUE":
+		return BoolTag, "true"
+	case "false", "False", "FALSE":
+		return BoolTag, "false"
 	case "<<":
-		return MergeTag // as a key, rejected by the parser
-	case ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
-		return FloatTag
+		return MergeTag, "" // as a key, rejected by the parser
+	case ".nan", ".NaN", ".NAN":
+		return FloatTag, ""
+	case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF":
+		return FloatTag, "+Inf"
+	case "-.inf", "-.Inf", "-.INF":
+		return FloatTag, "-Inf"
 	}
 	switch c := s[0]; {
 	case c == '.':
-		if _, err := strconv.ParseFloat(s, 64); err == nil {
-			return FloatTag
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return FloatTag, floatValue(f, value)
 		}
 	case c == '+' || c == '-' || '0' <= c && c <= '9':
-		if isTimestamp(s) {
-			return TimestampTag
+		if t, ok := timestamp(s); ok {
+			if value {
+				v = t.UTC().Format(time.RFC3339Nano)
+			}
+			return TimestampTag, v
 		}
 		plain := strings.ReplaceAll(s, "_", "")
-		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return IntTag
-		}
-		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
-			return IntTag
+		if neg, mag, ok := parseInt(plain); ok {
+			if value {
+				v = strconv.FormatUint(mag, 10)
+				if neg && mag != 0 {
+					v = "-" + v
+				}
+			}
+			return IntTag, v
 		}
 		if isYAMLFloat(plain) {
-			if _, err := strconv.ParseFloat(plain, 64); err == nil {
-				return FloatTag
-			}
-		}
-		for _, prefix := range [...]struct {
-			s    string
-			base int
-		}{{"0b", 2}, {"-0b", 2}, {"0o", 8}, {"-0o", 8}} {
-			if digits, ok := strings.CutPrefix(plain, prefix.s); ok {
-				if prefix.s[0] == '-' {
-					digits = "-" + digits
-				}
-				if _, err := strconv.ParseInt(digits, prefix.base, 64); err == nil {
-					return IntTag
-				}
-				if _, err := strconv.ParseUint(digits, prefix.base, 64); err == nil {
-					return IntTag
-				}
+			if f, err := strconv.ParseFloat(plain, 64); err == nil {
+				return FloatTag, floatValue(f, value)
 			}
 		}
 	}
-	return StrTag
+	return StrTag, ""
+}
+
+// floatValue spells f for resolveValue.
+func floatValue(f float64, value bool) string {
+	switch {
+	case !value || f != f:
+		return ""
+	case f == 0:
+		return "0" // -0 too: they are equal map keys
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// parseInt parses plain (a plain scalar without its "_") as yaml.v3 reads
+// an int: as Go source does (0x, 0o, 0b, and 0 for octal), then after a 0b
+// or 0o prefix with a sign after it ("0b-101" is -5). It returns the value
+// as a sign and a magnitude.
+func parseInt(plain string) (neg bool, mag uint64, ok bool) {
+	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return signed(i)
+	}
+	if u, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return false, u, true
+	}
+	for _, prefix := range [...]struct {
+		s    string
+		base int
+	}{{"0b", 2}, {"-0b", 2}, {"0o", 8}, {"-0o", 8}} {
+		digits, ok := strings.CutPrefix(plain, prefix.s)
+		if !ok {
+			continue
+		}
+		if prefix.s[0] == '-' {
+			digits = "-" + digits
+		}
+		if i, err := strconv.ParseInt(digits, prefix.base, 64); err == nil {
+			return signed(i)
+		}
+		if u, err := strconv.ParseUint(digits, prefix.base, 64); err == nil {
+			return false, u, true
+		}
+	}
+	return false, 0, false
+}
+
+func signed(i int64) (neg bool, mag uint64, ok bool) {
+	if i < 0 {
+		return true, uint64(-i), true // -MinInt64 wraps to the right magnitude
+	}
+	return false, uint64(i), true
 }
 
 // isYAMLFloat matches ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$,
@@ -1034,20 +1171,20 @@ var timestampFormats = [...]string{
 	"2006-1-2",
 }
 
-// isTimestamp reports whether yaml.v3 resolves s as a !!timestamp.
-func isTimestamp(s string) bool {
+// timestamp parses s as yaml.v3 resolves a !!timestamp.
+func timestamp(s string) (time.Time, bool) {
 	if len(s) < 5 || s[4] != '-' {
-		return false
+		return time.Time{}, false
 	}
 	for i := range 4 {
 		if s[i] < '0' || s[i] > '9' {
-			return false
+			return time.Time{}, false
 		}
 	}
 	for _, f := range timestampFormats {
-		if _, err := time.Parse(f, s); err == nil {
-			return true
+		if t, err := time.Parse(f, s); err == nil {
+			return t, true
 		}
 	}
-	return false
+	return time.Time{}, false
 }

@@ -161,6 +161,10 @@ var parseTests = []struct{ in, want string }{
 	{"a: [b]x", "line 1: unexpected 'x' after the value"},
 	{"a: [\n---\n]", "line 2: document marker inside a flow collection"},
 	{"a: {[b]: c}", "line 1: complex keys are not supported"},
+	{"a: {b\n: c}", "line 2: the ':' after a key must be on the key's line"},
+	{"{'a' # c\n: b}", "line 2: the ':' after a key must be on the key's line"},
+	{"{a\n:b}", "line 2: the ':' after a key must be on the key's line"},
+	{"a: {b:\n  c}", `{str"a": {str"b": str"c"}}`},
 	{"a: [? b]", "line 1: complex keys (?) are not supported"},
 
 	// Line ends, byte order marks, encodings.
@@ -210,7 +214,16 @@ var parseTests = []struct{ in, want string }{
 	{"--- a: b\n", "line 1: content on the --- line is not supported"},
 	{"a: b\n...\nc: d\n", "line 2: content after the document end (...)"},
 	{"...\n", "line 1: document end (...) without a document"},
+	{"a\n...\n\t\n", "line 3: tabs are not allowed in indentation"},
+	{"a\n...\t# c\n  # c\n", `str"a"`},
 	{": a\n", "line 1: unexpected ':'"},
+	{strings.Repeat("k", 1023) + " : v", `{str"` + strings.Repeat("k", 1023) + `": str"v"}`},
+	{strings.Repeat("k", 1024) + " : v", "line 1: a key longer than 1024 characters"},
+	{"- " + strings.Repeat("é", 1024) + ": v", `[{str"` + strings.Repeat("é", 1024) + `": str"v"}]`},
+	{"- " + strings.Repeat("é", 1025) + ": v", "line 1: a key longer than 1024 characters"},
+	{"a: b\n'" + strings.Repeat("k", 1023) + "': v", "line 2: a key longer than 1024 characters"},
+	{"{" + strings.Repeat("k", 1025) + ": v}", "line 1: a key longer than 1024 characters"},
+	{"a: [" + strings.Repeat("k", 1025) + "]", `{str"a": [str"` + strings.Repeat("k", 1025) + `"]}`},
 
 	// Duplicate keys.
 	{"a: 1\nb: 2\na: 3\n", "line 3: a: duplicate key"},
@@ -218,6 +231,16 @@ var parseTests = []struct{ in, want string }{
 	{"x: {a: 1, a: 2}\n", "line 1: a: duplicate key"},
 	{"- a: 1\n- a: 2\n", `[{str"a": int"1"}, {str"a": int"2"}]`},
 	{"a: {a: {a: a}}\n", `{str"a": {str"a": {str"a": str"a"}}}`},
+	{"0: \n00:", "line 2: 00: duplicate key (the same int as 0 on line 1)"},
+	{"{0x1F: a, 0o37: b}", "line 1: 0o37: duplicate key (the same int as 0x1F on line 1)"},
+	{"~: a\nnull: b\n", "line 2: null: duplicate key (the same null as ~ on line 1)"},
+	{"{TRUE: a, true: b}", "line 1: true: duplicate key (the same bool as TRUE"},
+	{"{-0.0: a, .0: b}", "line 1: .0: duplicate key (the same float as -0.0"},
+	{"{1e3: a, 1_000.0: b}", "line 1: 1_000.0: duplicate key (the same float"},
+	{"{.inf: a, +.Inf: b}", "line 1: +.Inf: duplicate key (the same float"},
+	{"{2001-12-14: a, 2001-12-14 0:0:0: b}", "line 1: 2001-12-14 0:0:0: duplicate key (the same timestamp"},
+	{"{1: a, 1.0: b, .nan: c, .NaN: d, '': e, ~: f}", `{int"1": str"a", float"1.0": str"b", float".nan": str"c", float".NaN": str"d", sq"": str"e", null"~": str"f"}`},
+	{"{9223372036854775808: a, 0x8000000000000000: b}", "line 1: 0x8000000000000000: duplicate key (the same int"},
 }
 
 func TestParse(t *testing.T) {
