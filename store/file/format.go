@@ -451,7 +451,7 @@ func decodeMeta(b []byte) (key string, e store.Entry, err error) {
 	var f [3]string
 	for i := range f {
 		n, w := binary.Uvarint(b)
-		if w <= 0 || n > store.MaxFieldSize || n > uint64(len(b)-w) {
+		if w <= 0 || n > store.MaxFieldSize || n > uint64(len(b)-w) { //nolint:gosec // G115: a length is never negative
 			return "", e, errMeta
 		}
 		f[i] = string(b[w : w+int(n)])

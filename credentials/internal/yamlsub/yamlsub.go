@@ -899,10 +899,11 @@ func (p *parser) double() *Node {
 			if err != nil {
 				p.fail("bad \\%c escape in a double-quoted scalar", c)
 			}
-			if !utf8.ValidRune(rune(r)) {
+			ch := rune(r) //nolint:gosec // G115: 32 bits at most; one that wraps negative is refused next
+			if !utf8.ValidRune(ch) {
 				p.fail("\\%c escape of an invalid Unicode character", c)
 			}
-			b = utf8.AppendRune(b, rune(r))
+			b = utf8.AppendRune(b, ch)
 			p.pos += size
 		}
 		start = p.pos

@@ -190,11 +190,12 @@ func loopbackOnly(base http.RoundTripper) http.RoundTripper {
 	t = t.Clone()
 	t.Proxy = nil
 	t.OnProxyConnectResponse = nil
-	//nolint:staticcheck // SA1019: a caller's Transport may still set the deprecated Dial; it is honoured, never set.
-	if (t.DialContext == nil && t.Dial == nil) || base == http.DefaultTransport {
+	// A caller's Transport may still set the deprecated Dial: it is
+	// honoured, and replaced by a DialContext.
+	if (t.DialContext == nil && t.Dial == nil) || base == http.DefaultTransport { //nolint:staticcheck // SA1019: see above
 		// The dialer of http.DefaultTransport.
 		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-		t.Dial = nil
+		t.Dial = nil //nolint:staticcheck // SA1019: see above
 		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			host, _, _ := net.SplitHostPort(addr)
 			dd := *d
@@ -205,10 +206,10 @@ func loopbackOnly(base http.RoundTripper) http.RoundTripper {
 	}
 	dial := t.DialContext
 	if dial == nil {
-		old := t.Dial
+		old := t.Dial //nolint:staticcheck // SA1019: see above
 		dial = func(_ context.Context, network, addr string) (net.Conn, error) { return old(network, addr) }
 	}
-	t.Dial = nil
+	t.Dial = nil //nolint:staticcheck // SA1019: see above
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dial(ctx, network, addr)
 		if err != nil {
