@@ -7,7 +7,8 @@
 //
 // A secret is removed in every form this program sends it in, since that is
 // what a server or command echoes: as is, URL-encoded (form bodies; x/oauth2
-// also escapes the client id and secret inside Basic auth), JSON-escaped
+// also escapes the client id and secret inside Basic auth; a path in a URL
+// that an error quotes), JSON-escaped
 // (a refresh-token root is JSON), and base64 (a Basic Authorization header
 // is base64 of "id:secret", so the secret's base64 may start at any
 // alignment).
@@ -70,7 +71,8 @@ func Forms(secrets ...string) []string {
 				continue
 			}
 			q := url.QueryEscape(p)
-			for _, v := range []string{p, q, url.PathEscape(p), jsonEscape(p, true), jsonEscape(p, false)} {
+			path := (&url.URL{Path: p}).EscapedPath() // as in a URL this program prints
+			for _, v := range []string{p, q, url.PathEscape(p), path, jsonEscape(p, true), jsonEscape(p, false)} {
 				add(v, MinLen)
 			}
 			for _, v := range []string{p, q} {

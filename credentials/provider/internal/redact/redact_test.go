@@ -18,6 +18,7 @@ func TestString(t *testing.T) {
 		{"as is", "invalid client " + sec + " given"},
 		{"query escaped", "client_secret=" + url.QueryEscape(sec) + "&x=1"},
 		{"path escaped", "/token/" + url.PathEscape(sec)},
+		{"in a URL's path", (&url.URL{Scheme: "https", Host: "h", Path: "/token/" + sec}).String()},
 		{"JSON escaped", `{"client_secret":` + string(j) + `}`},
 		{"JSON escaped without HTML escaping", `{"client_secret":"s3cr+t/\"x\"<&>="}`},
 		{"base64", "got " + base64.StdEncoding.EncodeToString([]byte(sec))},
