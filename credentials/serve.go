@@ -166,10 +166,12 @@ func bounded[T any](ctx context.Context, action string, read func() (T, error)) 
 // the newline must be blank: a second URL is an error, not ignored.
 func readServerURL(ctx context.Context, in io.Reader, action string) (string, error) {
 	line, err := bounded(ctx, action, func() ([]byte, error) { return readLine(&limited{r: in}) })
-	if errors.Is(err, errTooLarge) {
+	switch {
+	case errors.Is(err, errTooLarge):
 		return "", fmt.Errorf("%s: %w", action, err)
-	}
-	if err != nil {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "", err // from bounded: it names the action
+	case err != nil:
 		return "", fmt.Errorf("%s: read request: %w", action, err)
 	}
 	url := strings.TrimSpace(string(line))

@@ -225,7 +225,7 @@ func TestHandleCommand_stdinDeadline(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		_, err := runBounded(t, ctx, h, c.action, openStdin(t, c.req))
 		cancel()
-		if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), c.action+": ") {
+		if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), c.action+": ") || strings.Count(err.Error(), c.action+":") != 1 {
 			t.Errorf("%s with stdin %q left open: error %v, want one line naming the action, wrapping the deadline", c.action, c.req, err)
 		}
 		if strings.Contains(fmt.Sprint(err), "s3") {
