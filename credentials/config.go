@@ -57,6 +57,14 @@ const (
 	GrantRefreshToken      = "refresh_token"
 )
 
+// Client authentication styles of an oauth2 entry's auth_style key: the
+// client id and secret in an HTTP Basic header (RFC 6749 §2.3.1,
+// client_secret_basic) or in the form body (client_secret_post).
+const (
+	AuthStyleHeader = "header"
+	AuthStyleParams = "params"
+)
+
 // Output formats of an exec entry.
 const (
 	FormatPlain      = "plain"
@@ -98,6 +106,10 @@ type Registry struct {
 	// ClientID is the oauth2 client id for the refresh_token grant; when
 	// empty, the root credential's username is used.
 	ClientID string
+	// AuthStyle is how the oauth2 client authenticates: AuthStyleHeader,
+	// AuthStyleParams, or "" to detect it (the provider's package comment
+	// says how).
+	AuthStyle string
 	// Username is the Username that get returns (oauth2; exec plain).
 	Username string
 	// RefreshBefore is how much life a cached token must have left to be
@@ -110,9 +122,10 @@ type Registry struct {
 	Format string
 	// Lifetime is how long a token lives when its source does not say:
 	// exec output without an expiry, an oauth2 response without
-	// expires_in, a registry identity token. Zero: exec and oauth2 tokens
-	// without an expiry are used once and not cached; registry identity
-	// tokens are re-minted daily.
+	// expires_in (and an access token that is no JWT with an exp), a
+	// registry identity token. Zero: exec tokens without an expiry are used
+	// once and not cached; oauth2 tokens live a minute (oauth2.DefaultLifetime);
+	// registry identity tokens are re-minted daily.
 	Lifetime time.Duration
 	// Timeout bounds one exec run or one token request; zero means the
 	// provider's default.
@@ -327,7 +340,7 @@ var (
 	allowed = map[string]map[string]bool{
 		ProviderStatic:   {},
 		ProviderExec:     {"command": true, "format": true, "username": true, "lifetime": true, "timeout": true, "refresh_before": true},
-		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true},
+		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "auth_style": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true},
 		ProviderRegistry: {"lifetime": true, "timeout": true, "insecure": true, "refresh_before": true},
 		ProviderECR:      {"refresh_before": true},
 		ProviderGCR:      {"refresh_before": true},
@@ -336,7 +349,7 @@ var (
 	knownKeys = map[string]bool{
 		"match": true, "provider": true, "token_url": true, "grant": true, "scopes": true,
 		"username": true, "client_id": true, "refresh_before": true, "command": true,
-		"format": true, "lifetime": true, "timeout": true, "insecure": true,
+		"format": true, "lifetime": true, "timeout": true, "insecure": true, "auth_style": true,
 	}
 )
 
@@ -368,6 +381,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			r.Username, err = p.str(key, v)
 		case "client_id":
 			r.ClientID, err = p.str(key, v)
+		case "auth_style":
+			if r.AuthStyle, err = p.str(key, v); err == nil && r.AuthStyle != AuthStyleHeader && r.AuthStyle != AuthStyleParams {
+				err = p.errf(v, key, "%q is not one of header, params", r.AuthStyle)
+			}
 		case "command":
 			r.Command, err = p.strs(key, v, true)
 		case "format":

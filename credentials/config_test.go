@@ -392,3 +392,17 @@ func BenchmarkLoadConfig(b *testing.B) {
 		}
 	}
 }
+
+func TestLoadConfig_authStyle(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "config", "auth-style.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(bytes.NewReader(data), "auth-style.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{c.Registries[0].AuthStyle, c.Registries[1].AuthStyle}; got[0] != AuthStyleParams || got[1] != AuthStyleHeader {
+		t.Errorf("auth styles %q, want params, header", got)
+	}
+}

@@ -7,13 +7,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker-credential-mint/mint/store"
 )
@@ -144,4 +147,127 @@ func listing(t *testing.T, h Helper) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b) + "\n"
+}
+
+// hangBound is how long the stdin tests wait before calling a request
+// blocked: far beyond any deadline they set, so only a hang fails them.
+const hangBound = 30 * time.Second
+
+// runBounded runs HandleCommand in the background and fails t if it has
+// not returned within hangBound.
+func runBounded(t *testing.T, ctx context.Context, h Helper, action string, in io.Reader) (string, error) {
+	t.Helper()
+	type result struct {
+		out string
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		var out bytes.Buffer
+		err := HandleCommand(ctx, h, action, in, &out)
+		ch <- result{out.String(), err}
+	}()
+	select {
+	case r := <-ch:
+		return r.out, r.err
+	case <-time.After(hangBound):
+		t.Fatalf("%s still blocked on stdin after %v", action, hangBound)
+		return "", nil
+	}
+}
+
+// openStdin returns a stdin that holds req and is never closed by the
+// client (closed when the test ends, so no goroutine outlives it).
+func openStdin(t *testing.T, req string) io.Reader {
+	t.Helper()
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	go w.Write([]byte(req)) // returns once read, or with an error at cleanup
+	return r
+}
+
+// TestHandleCommand_stdinLeftOpen: a client that sends its request and
+// keeps stdin open is answered: a request is one line (get, erase) or one
+// JSON object (store), not everything until the end of input.
+func TestHandleCommand_stdinLeftOpen(t *testing.T) {
+	h := NewHelper(store.NewMemory())
+	ctx := context.Background()
+	if _, err := runBounded(t, ctx, h, ActionStore, openStdin(t, `{"ServerURL":"r.example","Username":"u","Secret":"s3cret"}`)); err != nil {
+		t.Fatalf("store: %v", err)
+	}
+	for _, req := range []string{"r.example\n", "https://r.example/\r\n", "\n  r.example  \n"} {
+		out, err := runBounded(t, ctx, h, ActionGet, openStdin(t, req))
+		if err != nil || !strings.Contains(out, `"Secret":"s3cret"`) {
+			t.Errorf("get %q = %q, %v", req, out, err)
+		}
+	}
+	if _, err := runBounded(t, ctx, h, ActionErase, openStdin(t, "r.example\n")); err != nil {
+		t.Fatalf("erase: %v", err)
+	}
+	if _, err := h.Get(ctx, "r.example"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after erase: get = %v, want not found", err)
+	}
+}
+
+// TestHandleCommand_stdinDeadline: a client that sends nothing (or half a
+// request) and never closes stdin gets an error once the invocation's
+// deadline passes, and nothing is stored.
+func TestHandleCommand_stdinDeadline(t *testing.T) {
+	for _, c := range []struct{ action, req string }{
+		{ActionGet, ""},
+		{ActionGet, "r.example"}, // no newline yet
+		{ActionErase, ""},
+		{ActionStore, ""},
+		{ActionStore, `{"ServerURL":"r.example","Username":"u","Secret":"s3`},
+	} {
+		b := store.NewMemory()
+		h := NewHelper(b)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := runBounded(t, ctx, h, c.action, openStdin(t, c.req))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), c.action+": ") || strings.Count(err.Error(), c.action+":") != 1 {
+			t.Errorf("%s with stdin %q left open: error %v, want one line naming the action, wrapping the deadline", c.action, c.req, err)
+		}
+		if strings.Contains(fmt.Sprint(err), "s3") {
+			t.Errorf("%s: error %q quotes the request", c.action, err)
+		}
+		if keys, _ := b.List(context.Background()); len(keys) != 0 {
+			t.Errorf("%s: stored %v", c.action, keys)
+		}
+	}
+}
+
+// TestHandleCommand_storeNotText: encoding/json turns invalid UTF-8 and
+// unpaired surrogate escapes into U+FFFD; store refuses them in one line
+// instead of storing something other than what was sent.
+func TestHandleCommand_storeNotText(t *testing.T) {
+	for _, c := range []struct {
+		name, req, want string // want: "" for refused, else the stored secret
+	}{
+		{"invalid UTF-8", "{\"ServerURL\":\"r.example\",\"Username\":\"u\",\"Secret\":\"pw\xff\xfe\"}", ""},
+		{"invalid UTF-8 username", "{\"ServerURL\":\"r.example\",\"Username\":\"u\xc3\",\"Secret\":\"pw\"}", ""},
+		{"lone high surrogate", `{"ServerURL":"r.example","Username":"u","Secret":"pw\ud83d"}`, ""},
+		{"lone low surrogate", `{"ServerURL":"r.example","Username":"u","Secret":"\uDE00pw"}`, ""},
+		{"reversed pair", `{"ServerURL":"r.example","Username":"u","Secret":"\ude00\ud83d"}`, ""},
+		{"pair", `{"ServerURL":"r.example","Username":"u","Secret":"pw\ud83d\ude00"}`, "pw😀"},
+		{"escaped backslash", `{"ServerURL":"r.example","Username":"u","Secret":"\\ud800"}`, `\ud800`},
+		{"U+FFFD sent", `{"ServerURL":"r.example","Username":"u","Secret":"\ufffd�"}`, "\ufffd\ufffd"},
+	} {
+		b := store.NewMemory()
+		h := NewHelper(b)
+		err := HandleCommand(context.Background(), h, ActionStore, strings.NewReader(c.req), io.Discard)
+		e, gerr := b.Get(context.Background(), "r.example")
+		if c.want == "" {
+			if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "store: ") || strings.Contains(err.Error(), "pw") {
+				t.Errorf("%s: error %v, want one line starting store: without the secret", c.name, err)
+			}
+			if gerr == nil {
+				t.Errorf("%s: stored %q", c.name, e.Secret)
+			}
+			continue
+		}
+		if err != nil || gerr != nil || e.Secret != c.want {
+			t.Errorf("%s: store = %v; stored %q (%v), want %q", c.name, err, e.Secret, gerr, c.want)
+		}
+	}
 }

@@ -15,7 +15,10 @@
 //     docker-credential-ecr-login with a cached token;
 //   - instructions of get with callgrind (load-independent), binary sizes;
 //   - token refresh: requests to an OAuth2 endpoint and wall time of 1, 10
-//     and 50 parallel gets on a stale cache.
+//     and 50 parallel gets on a stale cache; and requests of 50 parallel
+//     gets on an empty cache against an endpoint that omits expires_in and
+//     against one that fails (-refresh=false skips both; -backends "" -refs ""
+//     -callgrind=false measures only them).
 //
 // It prints one Markdown table per group, each target of issue 6 beside the
 // figure it applies to.
@@ -131,6 +134,10 @@ func main() {
 		if err := guard(func() { rep.refresh = measureRefresh(&c) }); err != nil {
 			fmt.Fprintln(os.Stderr, "mint-bench: token refresh:", err)
 			rep.failures = append(rep.failures, "token refresh: "+err.Error())
+		}
+		if err := guard(func() { rep.herds = measureHerds(&c) }); err != nil {
+			fmt.Fprintln(os.Stderr, "mint-bench: token endpoint herds:", err)
+			rep.failures = append(rep.failures, "token endpoint herds: "+err.Error())
 		}
 	}
 	for _, s := range subjects {

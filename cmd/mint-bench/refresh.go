@@ -33,15 +33,31 @@ const (
 	refreshTimeout = 30 * time.Second
 )
 
+// Token server modes: answer with expires_in, answer without it (RFC 6749
+// §5.1 makes it optional), or fail with HTTP 500.
+const (
+	modeExpiresIn int32 = iota
+	modeNoExpiresIn
+	modeFail
+)
+
 // tokenServer counts token requests.
 type tokenServer struct {
 	requests atomic.Int64
 	lifetime atomic.Int64
 	minted   atomic.Int64
+	mode     atomic.Int32
 }
 
 func (ts *tokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ts.requests.Add(1)
+	if ts.mode.Load() == modeFail {
+		time.Sleep(tokenDelay)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `{"error":"server_error"}`)
+		return
+	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
 		http.Error(w, `{"error":"unsupported_grant_type"}`, http.StatusBadRequest)
 		return
@@ -58,11 +74,15 @@ func (ts *tokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	time.Sleep(tokenDelay)
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	answer := map[string]any{
 		"access_token": fmt.Sprintf("tok-%d", ts.minted.Add(1)),
 		"token_type":   "Bearer",
 		"expires_in":   ts.lifetime.Load(),
-	})
+	}
+	if ts.mode.Load() == modeNoExpiresIn {
+		delete(answer, "expires_in")
+	}
+	_ = json.NewEncoder(w).Encode(answer)
 }
 
 type refreshRow struct {
@@ -79,18 +99,7 @@ func measureRefresh(c *config) []refreshRow {
 	ts := &tokenServer{}
 	srv := httptest.NewServer(ts)
 	defer srv.Close()
-	home, env := homeEnv(c, "DOCKER_CREDENTIAL_MINT_KEYCHAIN=file")
-	cfg := filepath.Join(home, "mint.yaml")
-	check(os.WriteFile(cfg, fmt.Appendf(nil, `registries:
-  - match: %s
-    provider: oauth2
-    token_url: %s/token
-    grant: client_credentials
-    username: %s
-`, refreshHost, srv.URL, refreshUser), 0o600))
-	env = append(env, "DOCKER_CREDENTIAL_MINT_CONFIG="+cfg)
-	b, _ := json.Marshal(map[string]string{"ServerURL": refreshHost, "Username": clientID, "Secret": clientSecret})
-	mustExe(c.helper, env, "store", string(b))
+	env, b := refreshHome(c, srv.URL)
 
 	var rows []refreshRow
 	for _, n := range []int{1, 10, 50} {
@@ -118,6 +127,69 @@ func measureRefresh(c *config) []refreshRow {
 		slices.Sort(walls)
 		slices.Sort(trivials)
 		r.wall, r.trivial = walls[len(walls)/2], trivials[len(trivials)/2]
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// refreshHome makes a home whose config has the oauth2 entry for
+// refreshHost at tokenURL, with the client credential stored; it returns
+// the environment and the store request.
+func refreshHome(c *config, tokenURL string) ([]string, string) {
+	home, env := homeEnv(c, "DOCKER_CREDENTIAL_MINT_KEYCHAIN=file")
+	cfg := filepath.Join(home, "mint.yaml")
+	check(os.WriteFile(cfg, fmt.Appendf(nil, `registries:
+  - match: %s
+    provider: oauth2
+    token_url: %s/token
+    grant: client_credentials
+    username: %s
+`, refreshHost, tokenURL, refreshUser), 0o600))
+	env = append(env, "DOCKER_CREDENTIAL_MINT_CONFIG="+cfg)
+	b, _ := json.Marshal(map[string]string{"ServerURL": refreshHost, "Username": clientID, "Secret": clientSecret})
+	mustExe(c.helper, env, "store", string(b))
+	return env, string(b)
+}
+
+// herdRow is the token requests that herdGets parallel gets made against
+// an endpoint in one mode, per trial.
+type herdRow struct {
+	what     string
+	requests []int64
+	failures int // gets that failed, over all trials
+}
+
+// herdGets is the size of the herds of measureHerds.
+const herdGets = 50
+
+// measureHerds runs herdGets parallel gets on an empty cache against an
+// endpoint that omits expires_in and against one that fails with HTTP 500,
+// refreshTrials times each, each trial in a home of its own (no cached
+// token, no failure remembered from the trial before). Goal: one request
+// per herd.
+func measureHerds(c *config) []herdRow {
+	fmt.Fprintln(os.Stderr, "mint-bench: token endpoint without expires_in, and failing")
+	ts := &tokenServer{}
+	srv := httptest.NewServer(ts)
+	defer srv.Close()
+	var rows []herdRow
+	for _, m := range []struct {
+		what string
+		mode int32
+	}{
+		{"endpoint without expires_in", modeNoExpiresIn},
+		{"endpoint failing with HTTP 500", modeFail},
+	} {
+		r := herdRow{what: m.what}
+		for range refreshTrials {
+			ts.mode.Store(modeExpiresIn)
+			env, _ := refreshHome(c, srv.URL)
+			ts.mode.Store(m.mode)
+			ts.requests.Store(0)
+			_, fails := parallel(c.helper, env, herdGets)
+			r.requests = append(r.requests, ts.requests.Load())
+			r.failures += fails
+		}
 		rows = append(rows, r)
 	}
 	return rows

@@ -31,6 +31,7 @@ type report struct {
 	instr    []instrRow
 	sizes    []binSize
 	refresh  []refreshRow
+	herds    []herdRow
 	failures []string // measurements that stopped on an error
 	met      []string
 	missed   []string
@@ -197,6 +198,23 @@ func (rp *report) print(w io.Writer) {
 				target = rp.verdict(fmt.Sprintf("50 parallel stale gets: %s token requests, %d failed (1 request, 0 failures)", strings.Join(reqs, ","), r.failures), "1 request", most == targetRefreshReqs && r.failures == 0)
 			}
 			fmt.Fprintf(w, "| %d | %s | %d | %s | %s | %.2f× | %s |\n", r.parallel, strings.Join(reqs, ", "), r.failures, ms(r.wall), ms(r.trivial), float64(r.wall)/float64(r.trivial), target)
+		}
+		fmt.Fprintln(w)
+	}
+
+	if len(rp.herds) > 0 {
+		fmt.Fprintf(w, "## Token requests of %d parallel gets on an empty cache (endpoint answers in %s; %d trials)\n\n", herdGets, tokenDelay, refreshTrials)
+		fmt.Fprintln(w, "| endpoint | token requests per trial | failed gets | target |")
+		fmt.Fprintln(w, "|---|---|---:|---|")
+		for _, r := range rp.herds {
+			var reqs []string
+			most := int64(0)
+			for _, q := range r.requests {
+				reqs = append(reqs, fmt.Sprint(q))
+				most = max(most, q)
+			}
+			target := rp.verdict(fmt.Sprintf("%d parallel gets, %s: %s token requests (1 request)", herdGets, r.what, strings.Join(reqs, ",")), "1 request", most == targetRefreshReqs)
+			fmt.Fprintf(w, "| %s | %s | %d | %s |\n", r.what, strings.Join(reqs, ", "), r.failures, target)
 		}
 		fmt.Fprintln(w)
 	}

@@ -54,6 +54,9 @@ func checkDamageErr(t *testing.T, what string, err error) {
 		!strings.Contains(msg, "damaged store") && !strings.Contains(msg, "newer than") {
 		t.Fatalf("%s: error %q; want one line saying the store is damaged", what, msg)
 	}
+	if strings.Contains(msg, "damaged store") && (!strings.Contains(msg, "restore") || !strings.Contains(msg, "move it aside")) {
+		t.Fatalf("%s: error %q does not name the remedy", what, msg)
+	}
 }
 
 // checkDamaged runs every operation on a store file holding b: each either

@@ -38,7 +38,8 @@
 // locking (not Linux, macOS, the BSDs or Windows) the store is read-only.
 //
 // A damaged, truncated or foreign file gives a one-line error,
-// "file: <path>: damaged store: <why>"; writes then refuse rather than
+// "file: <path>: damaged store: <why>; <remedy>" (restore it or its key
+// file, or move it aside); writes then refuse rather than
 // replace it. A key file that does not match the store gives an error naming
 // the key file, never "not found".
 //

@@ -71,12 +71,17 @@ func checksum(hdr, idx []byte) uint32 {
 }
 
 // damagedError reports a store file that cannot be trusted. Its text is one
-// line: "file: <path>: damaged store: <why>".
+// line: "file: <path>: damaged store: <why>; <remedy>". Nothing is
+// repaired or replaced without the user: the file may be the only copy of
+// their credentials.
 type damagedError struct {
 	path, why string
 }
 
-func (e *damagedError) Error() string { return "file: " + e.path + ": damaged store: " + e.why }
+func (e *damagedError) Error() string {
+	return "file: " + e.path + ": damaged store: " + e.why +
+		"; restore the file (and its key file, if that changed) from a backup, or move it aside to start an empty store (its credentials are then lost: log in again)"
+}
 
 func damaged(path, format string, args ...any) error {
 	return &damagedError{path: path, why: fmt.Sprintf(format, args...)}

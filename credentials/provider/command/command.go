@@ -29,12 +29,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/internal/redact"
 	"github.com/docker-credential-mint/mint/store"
 )
 
@@ -50,9 +52,10 @@ const MaxOutput = 1 << 20
 // maxStderrLine bounds the stderr line quoted in an error.
 const maxStderrLine = 200
 
-// waitDelay is how long Run waits for the command's pipes to close after
-// killing it at the deadline (a child that forked its own children keeps
-// them open); then Run returns regardless.
+// waitDelay is how long Run waits, once the command has exited or been
+// killed, for os/exec's copying of stdin (and, where there are no process
+// groups, of stdout and stderr) while a child of the command holds the
+// pipes open; then Run returns regardless.
 const waitDelay = 2 * time.Second
 
 // Kubelet credential provider API (k8s.io/kubelet/pkg/apis/credentialprovider/v1).
@@ -122,7 +125,12 @@ func Environ() []string {
 	return env
 }
 
-// Run implements Runner.
+// Run implements Runner. The command runs in a process group of its own,
+// killed as a whole when ctx ends or when this process is ended by SIGHUP,
+// SIGINT or SIGTERM; on Linux the kernel also kills the command if this
+// process dies otherwise (SIGKILL). A command that exits 0 is answered
+// with what it printed as soon as it has exited, even if a child it left
+// running keeps its stdout open.
 func (r Exec) Run(ctx context.Context, stdin io.Reader, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdin = stdin
@@ -130,19 +138,44 @@ func (r Exec) Run(ctx context.Context, stdin io.Reader, name string, args ...str
 	if cmd.Env == nil {
 		cmd.Env = Environ()
 	}
-	stdout := &capped{max: MaxOutput}
-	stderr := &capped{max: 4 << 10}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	stdout, err := newCollector(MaxOutput)
+	if err != nil {
+		return nil, &RunError{Command: name, Status: -1, Err: err}
+	}
+	stderr, err := newCollector(4 << 10)
+	if err != nil {
+		stdout.started()
+		stdout.finish()
+		return nil, &RunError{Command: name, Status: -1, Err: err}
+	}
+	cmd.Stdout, cmd.Stderr = stdout.writer(), stderr.writer()
 	cmd.WaitDelay = waitDelay
 	killGroup(cmd)
-	err := cmd.Run()
-	if err == nil && stdout.over {
+
+	// Pdeathsig fires when the thread that started the command exits, not
+	// the process: keep this goroutine on that thread until the command has
+	// exited, so that the Go runtime cannot retire the thread meanwhile.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	err = cmd.Start()
+	stdout.started()
+	stderr.started()
+	if err == nil {
+		untrack := track(cmd.Process.Pid)
+		err = cmd.Wait()
+		untrack()
+	}
+	out, errOut := stdout.finish(), stderr.finish()
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		err = nil // exited 0; a child of it still held a pipe
+	}
+	if err == nil && out.over {
 		err = fmt.Errorf("printed more than %d bytes", MaxOutput)
 	}
 	if err == nil {
-		return stdout.Bytes(), nil
+		return out.Bytes(), nil
 	}
-	re := &RunError{Command: name, Status: -1, Stderr: firstLine(stderr.String()), Err: err}
+	re := &RunError{Command: name, Status: -1, Stderr: firstLine(errOut.String()), Err: err}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.Exited() {
 		re.Status = ee.ExitCode()
@@ -236,7 +269,8 @@ func New(reg credentials.Registry, opts Options) (*Provider, error) {
 
 // Token runs the command and parses what it prints. Errors are one line
 // naming the registry and the command, with its exit status and first
-// line of stderr (the stored secret redacted from it), never its stdout.
+// line of stderr (the stored secret redacted from it, in every encoding
+// redact knows), never its stdout.
 // Safe for concurrent use.
 func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store.Entry) (*provider.Token, error) {
 	timeout := p.reg.Timeout
@@ -258,7 +292,8 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 	start := p.now()
 	out, err := p.runner.Run(ctx, bytes.NewReader(stdin), name, p.reg.Command[1:]...)
 	if err != nil {
-		return nil, fmt.Errorf("command: %s: %s", host.Key(), redact(err.Error(), secret))
+		// The command may echo its stdin on stderr, as is or encoded.
+		return nil, fmt.Errorf("command: %s: %s", host.Key(), redact.String(err.Error(), secret))
 	}
 	var tok *provider.Token
 	switch p.reg.Format {
@@ -273,20 +308,6 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 		return nil, fmt.Errorf("command: %s: %s: %w", host.Key(), filepath.Base(name), err)
 	}
 	return tok, nil
-}
-
-// redact removes secret, and each of its lines, from s.
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, secret, "[redacted]")
-	for line := range strings.Lines(secret) {
-		if line = strings.TrimSpace(line); len(line) >= 4 {
-			s = strings.ReplaceAll(s, line, "[redacted]")
-		}
-	}
-	return s
 }
 
 // expiry returns start plus the configured lifetime; without one, start

@@ -5,9 +5,12 @@ package command
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +199,26 @@ func TestProvider_Token_runErrorRedacted(t *testing.T) {
 	}
 }
 
+// TestProvider_Token_runErrorRedactsEncodings: a command that echoes its
+// stdin URL-encoded, JSON-escaped or in base64 on stderr does not put the
+// secret in the error.
+func TestProvider_Token_runErrorRedactsEncodings(t *testing.T) {
+	const secret = `hunter2 "s3cret"/+key`
+	for _, echo := range []string{
+		url.QueryEscape(secret),
+		fmt.Sprintf("%q", secret)[1 : len(secret)+3],
+		base64.StdEncoding.EncodeToString([]byte(secret)),
+		base64.StdEncoding.EncodeToString([]byte("user:" + secret)),
+	} {
+		f := &fakeRunner{err: &RunError{Command: "/bin/tok", Status: 2, Stderr: "bad input: " + echo}}
+		p := newProvider(t, credentials.Registry{Username: "u"}, f)
+		_, err := p.Token(context.Background(), host, &store.Entry{Secret: secret})
+		if err == nil || strings.Contains(err.Error(), echo) || !strings.Contains(err.Error(), "[redacted]") {
+			t.Errorf("stderr %q: error = %v", echo, err)
+		}
+	}
+}
+
 func TestFirstLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                         "",
@@ -247,6 +270,29 @@ func childMain(mode string) int {
 		fmt.Fprintln(os.Stderr, "hanging")
 		time.Sleep(time.Minute)
 		return 0
+	case "bg-child":
+		// Prints its token and exits 0, leaving a child that holds stdout.
+		if _, err := spawn("hang", os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 4
+		}
+		fmt.Println(`{"Username":"u","Secret":"printed-before-exit"}`)
+		return 0
+	case "runner":
+		// A helper: runs the command "spawn" through Exec and waits.
+		exe, _ := os.Executable()
+		os.Setenv("MINT_COMMAND_CHILD", "spawn")
+		_, err := Exec{}.Run(context.Background(), strings.NewReader(""), exe, "-test.run=^$")
+		fmt.Fprintln(os.Stderr, "runner:", err)
+		return 5
+	case "spawn":
+		// A command that starts a child of its own and waits.
+		if _, err := spawn("hang", nil); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 4
+		}
+		time.Sleep(time.Minute)
+		return 0
 	case "flood":
 		chunk := strings.Repeat("x", 64<<10)
 		for range MaxOutput/len(chunk) + 2 {
@@ -255,6 +301,28 @@ func childMain(mode string) int {
 		return 0
 	}
 	return 99
+}
+
+// spawn starts this test binary in mode, with stdout, and records its pid
+// (and, the first time, this process's) in $MINT_PIDFILE.
+func spawn(mode string, stdout *os.File) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "MINT_COMMAND_CHILD="+mode)
+	cmd.Stdout = stdout
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(os.Getenv("MINT_PIDFILE"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "%d %d\n", os.Getpid(), cmd.Process.Pid)
+	return cmd.Process.Pid, err
 }
 
 func childProvider(t *testing.T, mode string, timeout time.Duration) *Provider {

@@ -9,3 +9,6 @@ import "os/exec"
 
 // killGroup leaves exec's default: kill the process itself.
 func killGroup(*exec.Cmd) {}
+
+// track does nothing: there are no process groups to kill.
+func track(int) (untrack func()) { return func() {} }

@@ -16,6 +16,22 @@
 //     refresh token the server rotates is saved to the root store before
 //     the access token is returned, and the old one is never sent again
 //     (servers such as Ory Hydra revoke the whole chain on reuse).
+//
+// Lifetime. Every access token gets a finite expiry, so that concurrent gets
+// share it through the cache: expires_in when the endpoint gives it (zero
+// or less is an error; more than MaxLifetime is taken as MaxLifetime),
+// else the access token's exp when it is a JWT, else the config's lifetime,
+// else DefaultLifetime.
+//
+// Client authentication. The client id and secret go in an HTTP Basic
+// header (RFC 6749 §2.3.1: servers must support it) or in the form body, as
+// the config's auth_style says. Without it, a client with a secret tries
+// the header first and the form body only when the endpoint refuses the
+// client's authentication (HTTP 401, or 400 invalid_client or
+// invalid_request), a client without a secret the other way round; the
+// style that worked is remembered for the rest of the process. A failing
+// endpoint (HTTP 5xx, a timeout) therefore gets one request, not one per
+// style as with x/oauth2's auto-detection.
 package oauth2
 
 import (
@@ -23,9 +39,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -33,12 +52,45 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/internal/redact"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/safehttp"
+	"github.com/docker-credential-mint/mint/credentials/provider/static"
 	"github.com/docker-credential-mint/mint/store"
 )
 
-// maxDescription bounds the server's error_description quoted in errors.
-const maxDescription = 200
+// maxDescription bounds the server's error_description quoted in errors;
+// maxErrorCode bounds its error code.
+const (
+	maxDescription = 200
+	maxErrorCode   = 64
+)
+
+// DefaultLifetime is how long an access token is taken to live when the
+// token endpoint says nothing (no expires_in, which RFC 6749 §5.1 makes
+// optional; an opaque token, not a JWT with an exp) and the config gives no
+// lifetime. With the default refresh margin (half the life) such a token is
+// served for at most 30 s after it was minted: long enough that a burst of
+// pulls (a CI job, docker compose, a classic build's list-then-get) shares
+// one token instead of making a request each, short enough that a token is
+// hardly ever served past its real end (access tokens live minutes to
+// hours: distribution's token server 5 minutes, Hydra an hour). Set the
+// entry's lifetime to share a token longer.
+const DefaultLifetime = time.Minute
+
+// MaxLifetime caps the lifetime a token endpoint states (expires_in, or the
+// exp of a JWT access token): a broken or hostile expires_in (10^15
+// seconds, or one that overflows) must not pin a token in the cache for
+// decades. A token that really lives longer is minted again once a day.
+const MaxLifetime = 24 * time.Hour
+
+// Auth styles of the config's auth_style key.
+const (
+	// AuthStyleHeader sends the client id and secret in an HTTP Basic
+	// header (client_secret_basic).
+	AuthStyleHeader = credentials.AuthStyleHeader
+	// AuthStyleParams sends them in the form body (client_secret_post).
+	AuthStyleParams = credentials.AuthStyleParams
+)
 
 // Options are the seams and wiring of New.
 type Options struct {
@@ -78,6 +130,11 @@ func New(reg credentials.Registry, opts Options) (*Provider, error) {
 	case credentials.GrantClientCredentials, credentials.GrantRefreshToken:
 	default:
 		return nil, fmt.Errorf("oauth2: unknown grant %q", reg.Grant)
+	}
+	switch reg.AuthStyle {
+	case "", AuthStyleHeader, AuthStyleParams:
+	default:
+		return nil, fmt.Errorf("oauth2: unknown auth_style %q", reg.AuthStyle)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -128,13 +185,16 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 		tk, secrets, err = p.refresh(ctx, host, *root)
 	default:
 		secrets = []string{root.Secret}
-		cc := clientcredentials.Config{
-			ClientID:     root.Username,
-			ClientSecret: root.Secret,
-			TokenURL:     p.reg.TokenURL,
-			Scopes:       p.reg.Scopes,
-		}
-		tk, err = cc.Token(ctx)
+		tk, err = p.retrieve(root.Username, root.Secret, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+			cc := clientcredentials.Config{
+				ClientID:     root.Username,
+				ClientSecret: root.Secret,
+				TokenURL:     p.reg.TokenURL,
+				Scopes:       p.reg.Scopes,
+				AuthStyle:    style,
+			}
+			return cc.Token(ctx)
+		})
 		if err != nil {
 			err = p.describe(reg, err, secrets)
 		}
@@ -145,12 +205,138 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 	if tk.AccessToken == "" {
 		return nil, fmt.Errorf("oauth2: %s: token endpoint returned no access_token", reg)
 	}
-	exp := tk.Expiry
-	if exp.IsZero() {
-		// No expires_in: the configured lifetime, else use it once.
-		exp = start.Add(p.reg.Lifetime)
+	exp, err := p.expiry(tk, start)
+	if err != nil {
+		return nil, fmt.Errorf("oauth2: %s: %w", reg, err)
 	}
 	return &provider.Token{Username: p.reg.Username, Secret: tk.AccessToken, Expiry: exp}, nil
+}
+
+// ErrExpiredToken is wrapped by the error for a token that the endpoint
+// says has already expired (expires_in of zero or less, or a JWT exp in the
+// past): an answer that cannot be used, not one to use once.
+var ErrExpiredToken = errors.New("the token endpoint returned an expired token")
+
+// expiry returns when tk stops working, minted at start; see the package
+// comment.
+func (p *Provider) expiry(tk *oauth2.Token, start time.Time) (time.Time, error) {
+	var exp time.Time
+	if v := tk.Extra("expires_in"); v != nil && v != "" {
+		secs, ok := seconds(v)
+		if !ok {
+			return time.Time{}, errors.New("the token endpoint's expires_in is not a number")
+		}
+		if secs <= 0 {
+			return time.Time{}, fmt.Errorf("%w (expires_in %s)", ErrExpiredToken, strconv.FormatFloat(secs, 'g', 6, 64))
+		}
+		life := MaxLifetime
+		if secs < MaxLifetime.Seconds() {
+			life = time.Duration(secs * float64(time.Second))
+		}
+		exp = start.Add(life)
+	}
+	if jexp, ok := static.JWTExpiry(tk.AccessToken); ok {
+		if !jexp.After(start) {
+			return time.Time{}, fmt.Errorf("%w (its exp, %s, has passed; is this machine's clock right?)", ErrExpiredToken, jexp.UTC().Format(time.RFC3339))
+		}
+		if limit := start.Add(MaxLifetime); jexp.After(limit) {
+			jexp = limit
+		}
+		if exp.IsZero() || jexp.Before(exp) {
+			exp = jexp
+		}
+	}
+	if exp.IsZero() {
+		life := p.reg.Lifetime
+		if life <= 0 {
+			life = DefaultLifetime
+		}
+		exp = start.Add(life)
+	}
+	return exp, nil
+}
+
+// seconds reads expires_in as x/oauth2 keeps it: a float64 from JSON, an
+// int64 or float64 from a form-encoded answer, or a string (some servers
+// send "3600").
+func seconds(v any) (float64, bool) {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case int64:
+		f = float64(x)
+	case string:
+		var err error
+		if f, err = strconv.ParseFloat(strings.TrimSpace(x), 64); err != nil {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// detected remembers, per token URL and client id, the auth style that the
+// endpoint accepted, for the rest of the process.
+var detected sync.Map // string → oauth2.AuthStyle
+
+// retrieve runs do, a token request, with the configured auth style, the
+// one detected before, or, while detecting, each style in turn until the
+// endpoint does not refuse the client's authentication.
+func (p *Provider) retrieve(clientID, clientSecret string, do func(oauth2.AuthStyle) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	var styles []oauth2.AuthStyle
+	key := p.reg.TokenURL + "\x00" + clientID
+	switch p.reg.AuthStyle {
+	case AuthStyleHeader:
+		styles = []oauth2.AuthStyle{oauth2.AuthStyleInHeader}
+	case AuthStyleParams:
+		styles = []oauth2.AuthStyle{oauth2.AuthStyleInParams}
+	default:
+		if s, ok := detected.Load(key); ok {
+			styles = []oauth2.AuthStyle{s.(oauth2.AuthStyle)}
+		} else if clientSecret == "" {
+			// A public client sends its id in the body (RFC 6749 §3.2.1).
+			styles = []oauth2.AuthStyle{oauth2.AuthStyleInParams, oauth2.AuthStyleInHeader}
+		} else {
+			styles = []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams}
+		}
+	}
+	for i, style := range styles {
+		tk, err := do(style)
+		if err == nil {
+			if len(styles) > 1 {
+				detected.Store(key, style)
+			}
+			return tk, nil
+		}
+		if i == len(styles)-1 || !refusedClient(err) {
+			return nil, err
+		}
+	}
+	panic("unreachable")
+}
+
+// refusedClient reports whether err is the endpoint refusing the client's
+// authentication, which another auth style may pass: HTTP 401, or 400 with
+// invalid_client or invalid_request (servers that want the secret in the
+// body often say the client id is missing). Other failures (5xx, a
+// timeout, invalid_grant) would fail the same way in either style.
+func refusedClient(err error) bool {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response == nil {
+		return false
+	}
+	switch re.Response.StatusCode {
+	case http.StatusUnauthorized:
+		return true
+	case http.StatusBadRequest:
+		return re.ErrorCode == "invalid_client" || re.ErrorCode == "invalid_request"
+	}
+	return false
 }
 
 // rootKey is where root is stored: the store keys roots by ParseHost of the
@@ -186,13 +372,15 @@ func (p *Provider) refresh(ctx context.Context, host credentials.Host, root stor
 	if clientID == "" && root.Username != credentials.TokenUsername {
 		clientID = root.Username
 	}
-	cfg := oauth2.Config{
-		ClientID:     clientID,
-		ClientSecret: rr.ClientSecret,
-		Endpoint:     oauth2.Endpoint{TokenURL: p.reg.TokenURL},
-		Scopes:       p.reg.Scopes,
-	}
-	tk, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rr.RefreshToken}).Token()
+	tk, err := p.retrieve(clientID, rr.ClientSecret, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+		cfg := oauth2.Config{
+			ClientID:     clientID,
+			ClientSecret: rr.ClientSecret,
+			Endpoint:     oauth2.Endpoint{TokenURL: p.reg.TokenURL, AuthStyle: style},
+			Scopes:       p.reg.Scopes,
+		}
+		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rr.RefreshToken}).Token()
+	})
 	if err != nil {
 		return nil, nil, p.describe(reg, err, secrets)
 	}
@@ -226,21 +414,20 @@ func (p *Provider) describe(reg string, err error, secrets []string) error {
 	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return fmt.Errorf("oauth2: %s: token request: %s", reg, redact(oneLine(safehttp.Clean(err).Error()), secrets))
+		return fmt.Errorf("oauth2: %s: token request: %s", reg, redact.String(oneLine(safehttp.Clean(err).Error()), secrets...))
 	}
 	status := 0
 	if re.Response != nil {
 		status = re.Response.StatusCode
 	}
-	what := re.ErrorCode
+	// Only the endpoint's error and error_description are shown, never its
+	// body, and the secrets are redacted from them in every encoding sent.
+	what := shorten(redact.String(oneLine(re.ErrorCode), secrets...), maxErrorCode)
 	if what == "" {
 		what = fmt.Sprintf("HTTP %d", status)
 	}
 	if d := oneLine(re.ErrorDescription); d != "" {
-		if len(d) > maxDescription {
-			d = strings.ToValidUTF8(d[:maxDescription], "") + "…"
-		}
-		what += ": " + redact(d, secrets)
+		what += ": " + shorten(redact.String(d, secrets...), maxDescription)
 	}
 	switch {
 	case re.ErrorCode == "invalid_client", re.ErrorCode == "invalid_grant", re.ErrorCode == "unauthorized_client",
@@ -250,13 +437,21 @@ func (p *Provider) describe(reg string, err error, secrets []string) error {
 	return fmt.Errorf("oauth2: %s: the token endpoint failed (%s)", reg, what)
 }
 
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
+// shorten cuts s to at most n bytes, on a rune boundary, marking the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine squeezes s onto one line without control characters.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}

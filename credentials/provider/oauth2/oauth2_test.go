@@ -6,6 +6,7 @@ package oauth2
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -99,7 +100,7 @@ func TestProvider_Token_noExpiresIn(t *testing.T) {
 	defer srv.Close()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return t0 }
-	for life, want := range map[time.Duration]time.Time{0: t0, 10 * time.Minute: t0.Add(10 * time.Minute)} {
+	for life, want := range map[time.Duration]time.Time{0: t0.Add(DefaultLifetime), 10 * time.Minute: t0.Add(10 * time.Minute)} {
 		p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Lifetime: life}, Options{Now: now})
 		tok, err := p.Token(context.Background(), host, &store.Entry{Username: "id", Secret: "secret"})
 		if err != nil || !tok.Expiry.Equal(want) {
@@ -131,9 +132,17 @@ type rotatingServer struct {
 
 func (s *rotatingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
-	checkForm(s.t, r, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.FormValue("refresh_token")}})
-	if got, want := r.Header.Get("Authorization"), basic(s.clientID, s.secret); got != want {
-		s.t.Errorf("Authorization = %q, want %q", got, want)
+	if s.secret == "" {
+		// A public client: its id in the body (RFC 6749 §3.2.1).
+		checkForm(s.t, r, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.FormValue("refresh_token")}, "client_id": {s.clientID}})
+		if got := r.Header.Get("Authorization"); got != "" {
+			s.t.Errorf("Authorization = %q for a public client", got)
+		}
+	} else {
+		checkForm(s.t, r, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {r.FormValue("refresh_token")}})
+		if got, want := r.Header.Get("Authorization"), basic(s.clientID, s.secret); got != want {
+			s.t.Errorf("Authorization = %q, want %q", got, want)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -221,12 +230,13 @@ func TestProvider_Token_refreshConfidentialClient(t *testing.T) {
 }
 
 // TestProvider_Token_refreshUnderCache: twenty goroutines through one Cache,
-// with tokens that are never cached (no lifetime), refresh twenty times in
-// turn and never present a spent refresh token.
+// with tokens that are never fresh (a refresh margin longer than their
+// life), refresh twenty times in turn and never present a spent refresh
+// token.
 func TestProvider_Token_refreshUnderCache(t *testing.T) {
 	rs := &rotatingServer{t: t, clientID: "helper", valid: "rt-1"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Answer without expires_in, so that every get refreshes.
+		// Answer without expires_in: the token lives DefaultLifetime.
 		rec := httptest.NewRecorder()
 		rs.ServeHTTP(rec, r)
 		body := strings.Replace(rec.Body.String(), `"expires_in":600,`, "", 1)
@@ -239,7 +249,7 @@ func TestProvider_Token_refreshUnderCache(t *testing.T) {
 	root := store.Entry{ServerURL: "registry.example.com", Username: "helper", Secret: "rt-1"}
 	_ = roots.Put(context.Background(), "registry.example.com", root)
 	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Grant: credentials.GrantRefreshToken}, Options{Roots: roots})
-	c := provider.Cached(p, store.NewMemory(), provider.CacheOptions{LockDir: t.TempDir()})
+	c := provider.Cached(p, store.NewMemory(), provider.CacheOptions{LockDir: t.TempDir(), RefreshBefore: time.Hour})
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -329,5 +339,210 @@ func TestProvider_Token_deadline(t *testing.T) {
 	})
 	if !strings.Contains(err.Error(), "registry.example.com") {
 		t.Errorf("Token = %v, want a deadline error naming the registry", err)
+	}
+}
+
+// jwt returns an unsigned JWT whose exp is exp.
+func jwt(exp time.Time) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc(fmt.Appendf(nil, `{"sub":"x","exp":%d}`, exp.Unix())) + ".sig"
+}
+
+// TestProvider_Token_lifetime: every token gets a finite expiry, capped at
+// MaxLifetime; expires_in of zero or less, or a JWT exp that has passed,
+// is an error, not a token to use once.
+func TestProvider_Token_lifetime(t *testing.T) {
+	t0 := time.Now().Truncate(time.Second)
+	now := func() time.Time { return t0 }
+	for _, c := range []struct {
+		name, ctype, body string
+		lifetime          time.Duration // the config's
+		want              time.Duration // from t0; 0 for an error
+	}{
+		{"expires_in", "application/json", `{"access_token":"at","expires_in":3600}`, 0, time.Hour},
+		{"expires_in as a string", "application/json", `{"access_token":"at","expires_in":"600"}`, 0, 10 * time.Minute},
+		{"expires_in null", "application/json", `{"access_token":"at","expires_in":null}`, 0, DefaultLifetime},
+		{"no expires_in", "application/json", `{"access_token":"at"}`, 0, DefaultLifetime},
+		{"no expires_in, configured lifetime", "application/json", `{"access_token":"at"}`, 10 * time.Minute, 10 * time.Minute},
+		{"huge expires_in", "application/json", `{"access_token":"at","expires_in":1000000000000000}`, 0, MaxLifetime},
+		{"expires_in over int32", "application/json", `{"access_token":"at","expires_in":4294967296}`, 0, MaxLifetime},
+		{"form, huge expires_in", "application/x-www-form-urlencoded", `access_token=at&expires_in=100000000000`, 0, MaxLifetime},
+		{"form", "application/x-www-form-urlencoded", `access_token=at&expires_in=120`, 0, 2 * time.Minute},
+		{"form, no expires_in", "application/x-www-form-urlencoded", `access_token=at`, 0, DefaultLifetime},
+		{"JWT exp", "application/json", `{"access_token":"` + jwt(t0.Add(20*time.Minute)) + `"}`, time.Hour, 20 * time.Minute},
+		{"JWT exp before expires_in", "application/json", `{"access_token":"` + jwt(t0.Add(20*time.Minute)) + `","expires_in":3600}`, 0, 20 * time.Minute},
+		{"expires_in before JWT exp", "application/json", `{"access_token":"` + jwt(t0.Add(2*time.Hour)) + `","expires_in":60}`, 0, time.Minute},
+		{"JWT exp far away", "application/json", `{"access_token":"` + jwt(t0.Add(100*365*24*time.Hour)) + `"}`, 0, MaxLifetime},
+		{"expires_in 0", "application/json", `{"access_token":"at","expires_in":0}`, time.Hour, 0},
+		{"expires_in negative", "application/json", `{"access_token":"at","expires_in":-30}`, 0, 0},
+		{"form, expires_in 0", "application/x-www-form-urlencoded", `access_token=at&expires_in=0`, 0, 0},
+		{"form, expires_in not a number", "application/x-www-form-urlencoded", `access_token=at&expires_in=soon`, 0, 0},
+		{"JWT expired", "application/json", `{"access_token":"` + jwt(t0.Add(-time.Minute)) + `"}`, 0, 0},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", c.ctype)
+			io.WriteString(w, c.body)
+		}))
+		p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Lifetime: c.lifetime}, Options{Now: now})
+		tok, err := p.Token(context.Background(), host, &store.Entry{Username: "id", Secret: "secret"})
+		srv.Close()
+		if c.want == 0 {
+			if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "oauth2: registry.example.com: ") {
+				t.Errorf("%s: Token = %+v, %v; want a one-line error", c.name, tok, err)
+			}
+			if strings.Contains(c.name, "0") || strings.Contains(c.name, "negative") || strings.Contains(c.name, "JWT expired") {
+				if !errors.Is(err, ErrExpiredToken) {
+					t.Errorf("%s: error %v, want %v", c.name, err, ErrExpiredToken)
+				}
+			}
+			continue
+		}
+		if err != nil || !tok.Expiry.Equal(t0.Add(c.want)) {
+			t.Errorf("%s: Token = %+v, %v; want expiry t0+%v", c.name, tok, err, c.want)
+		}
+	}
+}
+
+// TestProvider_Token_failingEndpointOneRequest: an endpoint that fails
+// (HTTP 5xx, or a refusal other than of the client's authentication) gets
+// one request per Token, not one per auth style.
+func TestProvider_Token_failingEndpointOneRequest(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		body   string
+	}{
+		{500, `{"error":"server_error"}`},
+		{503, `busy`},
+		{400, `{"error":"invalid_grant"}`},
+		{400, `{"error":"invalid_scope"}`},
+	} {
+		var requests atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(c.status)
+			io.WriteString(w, c.body)
+		}))
+		for _, grant := range []string{credentials.GrantClientCredentials, credentials.GrantRefreshToken} {
+			requests.Store(0)
+			p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", Grant: grant}, Options{})
+			root := &store.Entry{Username: "id", Secret: `{"refresh_token":"rt-1","client_secret":"cs"}`}
+			if _, err := p.Token(context.Background(), host, root); err == nil {
+				t.Errorf("HTTP %d: no error", c.status)
+			}
+			if n := requests.Load(); n != 1 {
+				t.Errorf("HTTP %d %s, %s: %d requests, want 1", c.status, c.body, grant, n)
+			}
+		}
+		srv.Close()
+	}
+}
+
+// authServer accepts the client's credentials only in the style it wants,
+// and counts requests per style.
+type authServer struct {
+	t              *testing.T
+	want           string // "header" or "params"
+	header, params atomic.Int32
+}
+
+func (s *authServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	id, secret, inHeader := r.BasicAuth()
+	if inHeader {
+		s.header.Add(1)
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	} else {
+		s.params.Add(1)
+		id, secret = r.PostFormValue("client_id"), r.PostFormValue("client_secret")
+	}
+	if (inHeader != (s.want == "header")) || id != "helper" || secret != "s3cret" {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":"invalid_client"}`)
+		return
+	}
+	io.WriteString(w, `{"access_token":"at","expires_in":60}`)
+}
+
+func TestProvider_Token_authStyle(t *testing.T) {
+	root := &store.Entry{Username: "helper", Secret: "s3cret"}
+	for _, c := range []struct {
+		server, configured       string
+		ok                       bool
+		wantHeader, wantParams   int32 // requests of the first Token
+		againHeader, againParams int32 // of the second
+	}{
+		{"header", "", true, 1, 0, 1, 0},
+		{"params", "", true, 1, 1, 0, 1}, // detected, then remembered
+		{"header", AuthStyleHeader, true, 1, 0, 1, 0},
+		{"params", AuthStyleParams, true, 0, 1, 0, 1},
+		{"params", AuthStyleHeader, false, 1, 0, 1, 0}, // configured: never probed
+		{"header", AuthStyleParams, false, 0, 1, 0, 1},
+	} {
+		as := &authServer{t: t, want: c.server}
+		srv := httptest.NewServer(as)
+		p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token", AuthStyle: c.configured}, Options{})
+		for i, want := range [][2]int32{{c.wantHeader, c.wantParams}, {c.againHeader, c.againParams}} {
+			as.header.Store(0)
+			as.params.Store(0)
+			_, err := p.Token(context.Background(), host, root)
+			if (err == nil) != c.ok {
+				t.Errorf("server wants %s, auth_style %q, Token %d: %v", c.server, c.configured, i+1, err)
+			}
+			if got := [2]int32{as.header.Load(), as.params.Load()}; got != want {
+				t.Errorf("server wants %s, auth_style %q, Token %d: requests (header, params) = %v, want %v", c.server, c.configured, i+1, got, want)
+			}
+		}
+		srv.Close()
+	}
+	if _, err := New(credentials.Registry{TokenURL: "https://auth.example.com/token", AuthStyle: "basic"}, Options{}); err == nil {
+		t.Error("New accepted auth_style basic")
+	}
+}
+
+// TestProvider_Token_errorsRedactEncodings: an endpoint that echoes the
+// secret URL-encoded, JSON-escaped or in base64 (as in the Basic header it
+// received) does not put it in the error, in error or error_description.
+func TestProvider_Token_errorsRedactEncodings(t *testing.T) {
+	const secret = `hunter2/s3cret+"key"`
+	for _, echo := range []string{
+		url.QueryEscape(secret),
+		fmt.Sprintf("%q", secret)[1 : len(secret)+3], // JSON-escaped, without the quotes
+		base64.StdEncoding.EncodeToString([]byte(secret)),
+		strings.TrimPrefix(basic("helper", secret), "Basic "),
+		secret,
+	} {
+		desc, _ := json.Marshal(map[string]string{"error": "invalid_scope", "error_description": "got " + echo})
+		code, _ := json.Marshal(map[string]string{"error": "bad_" + echo})
+		for _, body := range []string{string(desc), string(code)} {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				io.WriteString(w, body)
+			}))
+			p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token"}, Options{})
+			_, err := p.Token(context.Background(), host, &store.Entry{Username: "helper", Secret: secret})
+			srv.Close()
+			if err == nil || strings.Contains(err.Error(), echo) || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "[redacted]") {
+				t.Errorf("body %s: error %v", body, err)
+			}
+		}
+	}
+}
+
+// TestProvider_Token_errorsNeverQuoteBody: only error and error_description
+// are shown, never the rest of the body.
+func TestProvider_Token_errorsNeverQuoteBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"invalid_scope","error_description":"no such scope","debug":"body-only-text","error_uri":"https://x.example/body-uri"}`)
+	}))
+	defer srv.Close()
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/oauth2/token"}, Options{})
+	_, err := p.Token(context.Background(), host, &store.Entry{Username: "helper", Secret: "s3cret"})
+	if err == nil || strings.Contains(err.Error(), "body-") || !strings.Contains(err.Error(), "invalid_scope: no such scope") {
+		t.Errorf("error %v", err)
 	}
 }

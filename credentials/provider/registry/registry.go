@@ -36,6 +36,7 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/internal/redact"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/safehttp"
 	"github.com/docker-credential-mint/mint/store"
 )
@@ -117,16 +118,14 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 	return &provider.Token{Username: credentials.TokenUsername, Secret: rt, Expiry: start.Add(p.reg.Lifetime)}, nil
 }
 
-// wrap puts err on one line with the registry, never a secret.
+// wrap puts err on one line with the registry, never a secret: the
+// password is redacted in each encoding it is sent in (Basic auth, a form
+// body) or that a URL in the message may hold.
 func (p *Provider) wrap(reg string, err error, secret string) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("registry: %s: no answer in time: %w", reg, context.DeadlineExceeded)
 	}
-	msg := oneLine(safehttp.Clean(err).Error())
-	if len(secret) >= 4 {
-		msg = strings.ReplaceAll(msg, secret, "[redacted]")
-	}
-	return fmt.Errorf("registry: %s: %s", reg, msg)
+	return fmt.Errorf("registry: %s: %s", reg, redact.String(oneLine(safehttp.Clean(err).Error()), secret))
 }
 
 // challenge does GET /v2/ and returns the Bearer challenge's realm and

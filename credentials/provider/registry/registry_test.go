@@ -336,3 +336,22 @@ func TestParseChallenge(t *testing.T) {
 		}
 	}
 }
+
+// TestProvider_Token_errorRedactsEncodings: an error that quotes a URL
+// holding the password path-escaped does not show it. (The realm comes
+// from the registry, so a hostile one can put anything in it.)
+func TestProvider_Token_errorRedactsEncodings(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	const secret = "pass word/+x"
+	f := &fakeRegistry{realm: "http://" + closed + "/token/" + url.PathEscape(secret)}
+	h := startRegistry(t, f)
+	_, err = newProvider(credentials.Registry{}, Options{}).Token(context.Background(), h, &store.Entry{Username: "alice", Secret: secret})
+	if err == nil || strings.Contains(err.Error(), "word") || !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("Token error = %v, want the password redacted", err)
+	}
+}
