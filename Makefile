@@ -60,9 +60,13 @@ cross:
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -tags lean -o /dev/null ./cmd/docker-credential-mint
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) vet ./store/... ./credentials/...
 
+# lint: gofmt, go vet, and golangci-lint (.golangci.yml; the version is
+# pinned in .ci/install.sh, which make deps runs).
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	@command -v golangci-lint >/dev/null || { echo "lint: golangci-lint not found in $(MINT_TOOLS)/bin; fix: run make deps"; exit 1; }
+	golangci-lint run ./...
 	CGO_ENABLED=0 $(GO) build -tags lean -o /dev/null ./cmd/docker-credential-mint
 
 # demo: part 1, a registry with a password: docker login/push/pull through the

@@ -5,4 +5,8 @@
 
 package main
 
+import "errors"
+
 func startKeyring() (string, func(), error) { return "", nil, errNoKeyring }
+
+var errNoKeyring = errors.New("no Secret Service test environment on this OS")

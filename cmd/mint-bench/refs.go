@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -219,5 +218,3 @@ func writeECRCache(dir string, n int) error {
 	}
 	return os.WriteFile(filepath.Join(dir, "cache.json"), b, 0o600)
 }
-
-var errNoKeyring = errors.New("no Secret Service test environment on this OS")

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/docker-credential-mint/mint/credentials"
 )
 
 // Issue 6's targets.
@@ -236,7 +238,7 @@ func (rp *report) print(w io.Writer) {
 		fmt.Fprintln(w, "## Failed measurements")
 		fmt.Fprintln(w)
 		for _, f := range rp.failures {
-			fmt.Fprintln(w, "- "+oneLine(f))
+			fmt.Fprintln(w, "- "+credentials.OneLine(f))
 		}
 		fmt.Fprintln(w)
 	}
@@ -265,6 +267,3 @@ func backendTitle(b string) string {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 func mib(kib int64) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
-
-// oneLine folds whitespace, for a list item.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -108,7 +108,7 @@ func (s *sharing) Token(ctx context.Context, host credentials.Host, root *store.
 		s.clear(key)
 	case errors.Is(err, ErrNotFound), ctx.Err() != nil:
 	default:
-		msg := oneLine(err.Error())
+		msg := credentials.OneLine(err.Error())
 		if len(msg) > maxShared {
 			msg = strings.ToValidUTF8(msg[:maxShared], "") + "…"
 		}

@@ -375,16 +375,16 @@ func (b *Backend) fail(op string, err error) error {
 		case errIsLocked:
 			return fmt.Errorf("secretservice: %s: %w: %s", op, store.ErrUnavailable, msgLocked)
 		case errNoReply, errTimeout, errDisconnected:
-			return fmt.Errorf("secretservice: %s: %w: %s: %s", op, store.ErrUnavailable, derr.Name, oneLine(derr.Error()))
+			return fmt.Errorf("secretservice: %s: %w: %s: %s", op, store.ErrUnavailable, derr.Name, firstLine(derr.Error()))
 		}
-		return fmt.Errorf("secretservice: %s: %s: %s", op, derr.Name, oneLine(derr.Error()))
+		return fmt.Errorf("secretservice: %s: %s: %s", op, derr.Name, firstLine(derr.Error()))
 	}
 	// Anything else comes from the connection itself (closed, broken pipe).
 	return fmt.Errorf("secretservice: %s: %w: %w", op, store.ErrUnavailable, err)
 }
 
-// oneLine keeps the first line of a message from another program.
-func oneLine(s string) string {
+// firstLine keeps the first line of a message from another program.
+func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
 }

@@ -114,7 +114,7 @@ func (b *Backend) connectLocked(ctx context.Context) (*dbus.Conn, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: the D-Bus session bus did not answer in time: %w", store.ErrUnavailable, ctx.Err())
 		}
-		return nil, fmt.Errorf("%w: cannot connect to the D-Bus session bus: %v", store.ErrUnavailable, oneLine(err.Error()))
+		return nil, fmt.Errorf("%w: cannot connect to the D-Bus session bus: %v", store.ErrUnavailable, firstLine(err.Error()))
 	}
 	b.conn, b.addr, b.refused = conn, addr, refused
 	return conn, nil

@@ -150,7 +150,7 @@ func (t *pipelinedAuth) Read(p []byte) (int, error) {
 		// Only godbus's reading goroutine gets here.
 		line, err := t.r.ReadString('\n')
 		if err == nil && !strings.HasPrefix(line, "OK ") {
-			err = fmt.Errorf("the D-Bus session bus refused authentication: %s", oneLine(line))
+			err = fmt.Errorf("the D-Bus session bus refused authentication: %s", firstLine(line))
 		}
 		t.mu.Lock()
 		t.answered, t.err = err == nil, err

@@ -176,15 +176,14 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 	start := p.opts.Now()
 
 	var (
-		tk      *oauth2.Token
-		err     error
-		secrets []string
+		tk  *oauth2.Token
+		err error
 	)
 	switch p.reg.Grant {
 	case credentials.GrantRefreshToken:
-		tk, secrets, err = p.refresh(ctx, host, *root)
+		tk, err = p.refresh(ctx, host, *root)
 	default:
-		secrets = []string{root.Secret}
+		secrets := []string{root.Secret}
 		tk, err = p.retrieve(root.Username, root.Secret, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
 			cc := clientcredentials.Config{
 				ClientID:     root.Username,
@@ -348,7 +347,7 @@ func rootKey(host credentials.Host, root store.Entry) string {
 	return host.Registry()
 }
 
-func (p *Provider) refresh(ctx context.Context, host credentials.Host, root store.Entry) (*oauth2.Token, []string, error) {
+func (p *Provider) refresh(ctx context.Context, host credentials.Host, root store.Entry) (*oauth2.Token, error) {
 	reg := host.Registry()
 	key := rootKey(host, root)
 	if p.opts.Roots != nil {
@@ -356,17 +355,17 @@ func (p *Provider) refresh(ctx context.Context, host credentials.Host, root stor
 		// caller read it; the stored one is the only one still valid.
 		e, err := p.opts.Roots.Get(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, fmt.Errorf("oauth2: %s: no refresh token stored: %w", reg, provider.ErrNotFound)
+			return nil, fmt.Errorf("oauth2: %s: no refresh token stored: %w", reg, provider.ErrNotFound)
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("oauth2: %s: read the stored refresh token: %w", reg, err)
+			return nil, fmt.Errorf("oauth2: %s: read the stored refresh token: %w", reg, err)
 		}
 		root = e
 	}
 	rr, isJSON := parseRefreshRoot(root.Secret)
 	secrets := []string{root.Secret, rr.RefreshToken, rr.ClientSecret}
 	if rr.RefreshToken == "" {
-		return nil, nil, fmt.Errorf("oauth2: %s: no refresh token stored: %w", reg, provider.ErrNotFound)
+		return nil, fmt.Errorf("oauth2: %s: no refresh token stored: %w", reg, provider.ErrNotFound)
 	}
 	clientID := p.reg.ClientID
 	if clientID == "" && root.Username != credentials.TokenUsername {
@@ -382,14 +381,14 @@ func (p *Provider) refresh(ctx context.Context, host credentials.Host, root stor
 		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rr.RefreshToken}).Token()
 	})
 	if err != nil {
-		return nil, nil, p.describe(reg, err, secrets)
+		return nil, p.describe(reg, err, secrets)
 	}
 	if tk.RefreshToken != "" && tk.RefreshToken != rr.RefreshToken {
 		// Rotated: the old token is dead. Keep the new one before anything
 		// uses the access token, so that a crash now costs one refresh, not
 		// a re-login.
 		if p.opts.Roots == nil {
-			return nil, nil, fmt.Errorf("oauth2: %s: the token endpoint rotated the refresh token and there is no store to keep it", reg)
+			return nil, fmt.Errorf("oauth2: %s: the token endpoint rotated the refresh token and there is no store to keep it", reg)
 		}
 		newSecret := tk.RefreshToken
 		if isJSON {
@@ -399,10 +398,10 @@ func (p *Provider) refresh(ctx context.Context, host credentials.Host, root stor
 		}
 		root.Secret = newSecret
 		if err := p.opts.Roots.Put(ctx, key, root); err != nil {
-			return nil, nil, fmt.Errorf("oauth2: %s: save the rotated refresh token: %w; run `docker-credential-mint login %s`", reg, err, reg)
+			return nil, fmt.Errorf("oauth2: %s: save the rotated refresh token: %w; run `docker-credential-mint login %s`", reg, err, reg)
 		}
 	}
-	return tk, secrets, nil
+	return tk, nil
 }
 
 // describe turns a token request's failure into one line that never holds
@@ -414,7 +413,7 @@ func (p *Provider) describe(reg string, err error, secrets []string) error {
 	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return fmt.Errorf("oauth2: %s: token request: %s", reg, redact.String(oneLine(safehttp.Clean(err).Error()), secrets...))
+		return fmt.Errorf("oauth2: %s: token request: %s", reg, redact.String(credentials.OneLine(safehttp.Clean(err).Error()), secrets...))
 	}
 	status := 0
 	if re.Response != nil {
@@ -422,11 +421,11 @@ func (p *Provider) describe(reg string, err error, secrets []string) error {
 	}
 	// Only the endpoint's error and error_description are shown, never its
 	// body, and the secrets are redacted from them in every encoding sent.
-	what := shorten(redact.String(oneLine(re.ErrorCode), secrets...), maxErrorCode)
+	what := shorten(redact.String(credentials.OneLine(re.ErrorCode), secrets...), maxErrorCode)
 	if what == "" {
 		what = fmt.Sprintf("HTTP %d", status)
 	}
-	if d := oneLine(re.ErrorDescription); d != "" {
+	if d := credentials.OneLine(re.ErrorDescription); d != "" {
 		what += ": " + shorten(redact.String(d, secrets...), maxDescription)
 	}
 	switch {
@@ -443,15 +442,4 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-// oneLine squeezes s onto one line without control characters.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -125,7 +125,7 @@ func (p *Provider) wrap(reg string, err error, secret string) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("registry: %s: no answer in time: %w", reg, context.DeadlineExceeded)
 	}
-	return fmt.Errorf("registry: %s: %s", reg, redact.String(oneLine(safehttp.Clean(err).Error()), secret))
+	return fmt.Errorf("registry: %s: %s", reg, redact.String(credentials.OneLine(safehttp.Clean(err).Error()), secret))
 }
 
 // challenge does GET /v2/ and returns the Bearer challenge's realm and
@@ -336,5 +336,3 @@ func parseChallenge(h string) (scheme string, params map[string]string) {
 		params[name] = value
 	}
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -47,6 +47,7 @@ type Options struct {
 
 // Router is a credentials.Minter over a Config.
 type Router struct {
+	lockDir string
 	cfg     *credentials.Config
 	tokens  store.Backend
 	entries []entry // parallel to cfg.Registries
@@ -71,7 +72,7 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 	if opts.LockDir == "" {
 		opts.LockDir = provider.DefaultLockDir()
 	}
-	rt := &Router{cfg: cfg, tokens: opts.Tokens, entries: make([]entry, len(cfg.Registries))}
+	rt := &Router{lockDir: opts.LockDir, cfg: cfg, tokens: opts.Tokens, entries: make([]entry, len(cfg.Registries))}
 	for i := range cfg.Registries {
 		reg := &cfg.Registries[i]
 		e := entry{reg: reg}
@@ -90,6 +91,10 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 			return nil, fmt.Errorf("router: config %s:%d: %w", cfg.File, reg.Line, err)
 		}
 		if minting {
+			if p != nil {
+				// A failing endpoint sees one request per herd of gets.
+				p = provider.ShareFailures(p, provider.ShareOptions{Dir: opts.LockDir, Fingerprint: fingerprint(reg), Now: opts.Now})
+			}
 			e.cache = provider.Cached(p, opts.Tokens, provider.CacheOptions{
 				LockDir:       opts.LockDir,
 				RefreshBefore: reg.RefreshBefore,
@@ -282,6 +287,9 @@ func (rt *Router) Forget(ctx context.Context, h credentials.Host) error {
 		return fmt.Errorf("router: forget tokens of %s: %w", h.Registry(), err)
 	}
 	reg := h.Registry()
+	if err := provider.ForgetFailures(rt.lockDir, reg); err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
 	for key := range all {
 		if key != reg && !strings.HasPrefix(key, reg+"/") {
 			continue

@@ -287,6 +287,39 @@ registries:
 	}
 }
 
+type failingRunner struct{ calls atomic.Int32 }
+
+func (f *failingRunner) Run(context.Context, io.Reader, string, ...string) ([]byte, error) {
+	f.calls.Add(1)
+	return nil, errors.New("token service down")
+}
+
+// TestRouter_sharesFailures: a failed mint is answered to the next gets
+// without running the command again, until Forget (a new root credential).
+func TestRouter_sharesFailures(t *testing.T) {
+	runner := &failingRunner{}
+	rt, err := New(configFor(t, "https://auth.example.com/token"), Options{Tokens: store.NewMemory(), LockDir: t.TempDir(), Providers: builtin.Factory(builtin.Options{Runner: runner})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host(t, "a.exec.example")
+	for range 3 {
+		if _, err := rt.Mint(context.Background(), h, nil); err == nil {
+			t.Fatal("Mint with a failing command succeeded")
+		}
+	}
+	if n := runner.calls.Load(); n != 1 {
+		t.Errorf("%d commands run for 3 gets, want 1 (the failure is shared)", n)
+	}
+	if err := rt.Forget(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	rt.Mint(context.Background(), h, nil)
+	if n := runner.calls.Load(); n != 2 {
+		t.Errorf("after Forget: %d commands run, want 2", n)
+	}
+}
+
 func TestRouter_Forget(t *testing.T) {
 	rt, tokens, _ := newRouter(t, "https://auth.example.com/token")
 	ctx := context.Background()
