@@ -472,7 +472,9 @@ func TestFault_killDuringRefresh(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("%d of %d processes killed while running; %d token requests", kills.Load(), iterations, st.requests.Load())
-	if kills.Load() < int64(iterations/4) {
+	// About half are killed on a steady machine; under a load that
+	// changes during the run (CI's other packages), a quarter was seen.
+	if kills.Load() < int64(iterations/8) {
 		t.Errorf("only %d of %d processes were killed before they ended: the kill moments miss the work", kills.Load(), iterations)
 	}
 	for i := range 10 {

@@ -43,6 +43,7 @@ func newLeanSandbox(t *testing.T, withFull bool) *leanSandbox {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	s.Program = bin // Exec and Snapshot run the protocol binary too
 	ls := &leanSandbox{sandbox: s, dir: dir, bin: bin}
 	if withFull {
 		ls.linkFull()
@@ -97,7 +98,8 @@ func TestLean_alone(t *testing.T) {
 	for _, step := range []struct{ stdin, action, want string }{
 		{`{"ServerURL":"https://static.example","Username":"u","Secret":"` + secret + `"}`, "store", ""},
 		{"static.example", "get", `{"ServerURL":"static.example","Username":"u","Secret":"` + secret + `"}` + "\n"},
-		{"", "list", `{"https://static.example":"u"}` + "\n"},
+		// list names tok.example too: its command needs no stored secret.
+		{"", "list", `{"https://static.example":"u","tok.example":"bot"}` + "\n"},
 	} {
 		out, errs, code := s.run(step.stdin, step.action)
 		if code != 0 || errs != "" || out != step.want {

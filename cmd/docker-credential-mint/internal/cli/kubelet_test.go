@@ -27,6 +27,7 @@ import (
 
 	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider"
 	"github.com/docker-credential-mint/mint/credentials/provider/builtin"
 	"github.com/docker-credential-mint/mint/credentials/provider/router"
 	"github.com/docker-credential-mint/mint/store"
@@ -346,8 +347,10 @@ registries:
 	if got := durationOf(resp); got != "0s" {
 		t.Errorf("stale token served after a failed refresh: cacheDuration %s, want 0s", got)
 	}
-	// The refresh succeeds: a new token, a new duration.
+	// The refresh succeeds, once the failure is no longer shared with
+	// other gets: a new token, a new duration.
 	runner.fail.Store(false)
+	advance(provider.DefaultShareFailure)
 	resp = askKubelet(t, oh, "a.mint.example/team/app:1", now())
 	if a := resp.Auth["a.mint.example"]; a.Password == "token-1" || durationOf(resp) != "55m0s" {
 		t.Errorf("after refresh: %s, cacheDuration %s; want a new token for 55m0s", a.Password, durationOf(resp))

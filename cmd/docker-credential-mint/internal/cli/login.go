@@ -191,7 +191,15 @@ func loginMinted(ctx context.Context, e *wire.Env, w *wire.Wiring, ch *configCha
 			return fail(stderr, "login", err)
 		}
 	}
-	r, err := router.New(w.Cfg, router.Options{Tokens: proofTokens, Roots: proofRoots, Warn: e.Warn, Providers: e.Providers})
+	// The proof's stores are in memory and its lock directory its own: it
+	// neither waits for nor answers another process's refresh, and a failed
+	// proof is not shared with the gets of the credential it replaces.
+	lockDir, err := os.MkdirTemp("", "docker-credential-mint-login-")
+	if err != nil {
+		return fail(stderr, "login", err)
+	}
+	defer os.RemoveAll(lockDir)
+	r, err := router.New(w.Cfg, router.Options{Tokens: proofTokens, Roots: proofRoots, LockDir: lockDir, Warn: e.Warn, Providers: e.Providers})
 	if err != nil {
 		return fail(stderr, "login", err)
 	}
