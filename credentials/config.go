@@ -83,6 +83,10 @@ type Config struct {
 	Keychain string
 	// Registries are the provider entries in file order; the first match wins.
 	Registries []Registry
+	// NoDetectClouds is the top-level detect_clouds: false. By default a
+	// host that no entry matches and that names a cloud registry (an ECR
+	// host) is served by that cloud's provider (Detect).
+	NoDetectClouds bool
 }
 
 // Registry is one entry of the config's registries list. Fields a provider
@@ -132,6 +136,16 @@ type Registry struct {
 	Timeout time.Duration
 	// Insecure allows plain http to a non-loopback token endpoint or registry.
 	Insecure bool
+
+	// AWSProfile is the ecr entry's shared config profile (aws_profile);
+	// empty: the SDK's default ($AWS_PROFILE, else "default").
+	AWSProfile string
+	// AWSRoleARN is a role the ecr entry assumes (aws_role_arn) with the
+	// credentials the SDK finds, before asking ECR for a token.
+	AWSRoleARN string
+	// AWSRegion overrides the region the ecr entry asks (aws_region);
+	// empty: the region in the registry's host name.
+	AWSRegion string
 }
 
 // Match returns the first registry entry whose pattern matches h. A host that
@@ -312,6 +326,10 @@ func (p *parser) top(doc *yamlsub.Node, c *Config) error {
 			default:
 				return p.errf(v, key, "%q is not one of auto, keychain, wincred, secretservice, pass, file", s)
 			}
+		case "detect_clouds":
+			b, err := p.boolean(key, v)
+			c.NoDetectClouds = !b
+			return err
 		case "registries":
 			if v.Kind == yamlsub.ScalarNode && v.ShortTag() == yamlsub.NullTag {
 				return nil
@@ -342,7 +360,7 @@ var (
 		ProviderExec:     {"command": true, "format": true, "username": true, "lifetime": true, "timeout": true, "refresh_before": true},
 		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "auth_style": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true},
 		ProviderRegistry: {"lifetime": true, "timeout": true, "insecure": true, "refresh_before": true},
-		ProviderECR:      {"refresh_before": true},
+		ProviderECR:      {"refresh_before": true, "timeout": true, "aws_profile": true, "aws_role_arn": true, "aws_region": true},
 		ProviderGCR:      {"refresh_before": true},
 		ProviderACR:      {"refresh_before": true},
 	}
@@ -350,6 +368,7 @@ var (
 		"match": true, "provider": true, "token_url": true, "grant": true, "scopes": true,
 		"username": true, "client_id": true, "refresh_before": true, "command": true,
 		"format": true, "lifetime": true, "timeout": true, "insecure": true, "auth_style": true,
+		"aws_profile": true, "aws_role_arn": true, "aws_region": true,
 	}
 )
 
@@ -397,6 +416,16 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			r.Timeout, err = p.duration(key, v)
 		case "insecure":
 			r.Insecure, err = p.boolean(key, v)
+		case "aws_profile":
+			r.AWSProfile, err = p.str(key, v)
+		case "aws_role_arn":
+			if r.AWSRoleARN, err = p.str(key, v); err == nil && !strings.HasPrefix(r.AWSRoleARN, "arn:") {
+				err = p.errf(v, key, "must be a role ARN (arn:aws:iam::<account>:role/<name>)")
+			}
+		case "aws_region":
+			if r.AWSRegion, err = p.str(key, v); err == nil && !regionLabel(r.AWSRegion) {
+				err = p.errf(v, key, "%q is not an AWS region such as us-east-1", r.AWSRegion)
+			}
 		}
 		return err
 	})
@@ -575,10 +604,11 @@ func (r *Registry) NeedsRoot() bool {
 }
 
 // MintsAlone reports whether r's provider mints with no stored root
-// credential at all (an exec command that needs none), so that get answers
-// for its registries before anyone logs in, and list names them.
+// credential at all (an exec command that needs none, ecr from the AWS
+// SDK's credentials), so that get answers for its registries before anyone
+// logs in, and list names them.
 func (r *Registry) MintsAlone() bool {
-	return r.Provider == ProviderExec
+	return r.Provider == ProviderExec || r.Provider == ProviderECR
 }
 
 // Pattern is a registry pattern of the config's match key, with kubelet

@@ -2,9 +2,9 @@
 // Copyright (c) 2026 The docker-credential-mint authors
 
 // Package builtin makes the providers this module ships (exec, oauth2,
-// registry) for a router: it is the one package that links their HTTP, TLS
-// and exec code, so that a program that only serves cached tokens (the
-// protocol binary) can leave it out.
+// registry, ecr) for a router: it is the one package that links their HTTP,
+// TLS and exec code and the AWS SDK, so that a program that only serves
+// cached tokens (the protocol binary) can leave it out.
 package builtin
 
 import (
@@ -15,6 +15,7 @@ import (
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
 	"github.com/docker-credential-mint/mint/credentials/provider/command"
+	"github.com/docker-credential-mint/mint/credentials/provider/ecr"
 	"github.com/docker-credential-mint/mint/credentials/provider/oauth2"
 	"github.com/docker-credential-mint/mint/credentials/provider/registry"
 	"github.com/docker-credential-mint/mint/store"
@@ -23,6 +24,7 @@ import (
 // Options configure the providers.
 type Options struct {
 	// Transport carries HTTP requests; nil means http.DefaultTransport.
+	// The AWS SDK (ecr) builds its own, to honour AWS_CA_BUNDLE.
 	Transport http.RoundTripper
 	// Runner runs exec commands; nil means command.Exec{}.
 	Runner command.Runner
@@ -44,6 +46,8 @@ func (o Options) provider(reg credentials.Registry, roots store.Backend, now fun
 		return oauth2.New(reg, oauth2.Options{Roots: roots, Transport: o.Transport, Now: now})
 	case credentials.ProviderRegistry:
 		return registry.New(reg, registry.Options{Transport: o.Transport, Now: now}), nil
+	case credentials.ProviderECR:
+		return ecr.New(reg, ecr.Options{Now: now}), nil
 	}
 	return nil, fmt.Errorf("%w: %s", provider.ErrUnsupported, reg.Provider)
 }

@@ -5,7 +5,10 @@
 // config entry with a minting provider (exec, oauth2, registry) gets the
 // provider that Options.Providers makes for it (builtin.Factory) wrapped in
 // a provider.Cache;
-// hosts are routed by Config.Match (first match wins). Hosts that match nothing, or a static entry, are not
+// hosts are routed by Config.Match (first match wins). A host that matches
+// no entry but names a cloud registry (Config.Detect: an ECR host) goes to
+// an implicit entry of that cloud's provider, unless the config turns
+// detection off. Hosts that match nothing else, or a static entry, are not
 // claimed: the helper serves them from the store, and applies
 // static.Check itself.
 package router
@@ -51,6 +54,9 @@ type Router struct {
 	cfg     *credentials.Config
 	tokens  store.Backend
 	entries []entry // parallel to cfg.Registries
+	// detected are the implicit entries of credentials.DetectedProviders,
+	// by provider; empty when the config turns detection off.
+	detected map[string]*entry
 }
 
 type entry struct {
@@ -74,49 +80,74 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 	}
 	rt := &Router{lockDir: opts.LockDir, cfg: cfg, tokens: opts.Tokens, entries: make([]entry, len(cfg.Registries))}
 	for i := range cfg.Registries {
-		reg := &cfg.Registries[i]
-		e := entry{reg: reg}
-		var (
-			p   provider.Provider
-			err error
-		)
-		minting := reg.Provider != credentials.ProviderStatic
-		if minting && opts.Providers != nil {
-			p, err = opts.Providers(*reg, opts.Roots, opts.Now)
-			if errors.Is(err, provider.ErrUnsupported) {
-				e.err, p, err, minting = err, nil, nil, false
-			}
-		}
+		e, err := newEntry(cfg, &cfg.Registries[i], opts)
 		if err != nil {
-			return nil, fmt.Errorf("router: config %s:%d: %w", cfg.File, reg.Line, err)
-		}
-		if minting {
-			if p != nil {
-				// A failing endpoint sees one request per herd of gets.
-				p = provider.ShareFailures(p, provider.ShareOptions{Dir: opts.LockDir, Fingerprint: fingerprint(reg), Now: opts.Now})
-			}
-			e.cache = provider.Cached(p, opts.Tokens, provider.CacheOptions{
-				LockDir:       opts.LockDir,
-				RefreshBefore: reg.RefreshBefore,
-				Fingerprint:   fingerprint(reg),
-				Now:           opts.Now,
-				Warn:          opts.Warn,
-			})
+			return nil, err
 		}
 		rt.entries[i] = e
 	}
+	if cfg.Detects() {
+		rt.detected = make(map[string]*entry, len(credentials.DetectedProviders))
+		for _, name := range credentials.DetectedProviders {
+			reg := credentials.DetectedRegistry(name)
+			e, err := newEntry(cfg, &reg, opts)
+			if err != nil {
+				return nil, err
+			}
+			rt.detected[name] = &e
+		}
+	}
 	return rt, nil
+}
+
+// newEntry makes the entry of reg: its provider (opts.Providers), sharing
+// failures, in a cache.
+func newEntry(cfg *credentials.Config, reg *credentials.Registry, opts Options) (entry, error) {
+	e := entry{reg: reg}
+	var (
+		p   provider.Provider
+		err error
+	)
+	minting := reg.Provider != credentials.ProviderStatic
+	if minting && opts.Providers != nil {
+		p, err = opts.Providers(*reg, opts.Roots, opts.Now)
+		if errors.Is(err, provider.ErrUnsupported) {
+			e.err, p, err, minting = err, nil, nil, false
+		}
+	}
+	if err != nil {
+		return entry{}, fmt.Errorf("router: config %s:%d: %w", cfg.File, reg.Line, err)
+	}
+	if minting {
+		if p != nil {
+			// A failing endpoint sees one request per herd of gets.
+			p = provider.ShareFailures(p, provider.ShareOptions{Dir: opts.LockDir, Fingerprint: fingerprint(reg), Now: opts.Now})
+		}
+		e.cache = provider.Cached(p, opts.Tokens, provider.CacheOptions{
+			LockDir:       opts.LockDir,
+			RefreshBefore: reg.RefreshBefore,
+			Fingerprint:   fingerprint(reg),
+			Now:           opts.Now,
+			Warn:          opts.Warn,
+		})
+	}
+	return e, nil
 }
 
 // fingerprint identifies what a token was minted with, so that a changed
 // config entry does not serve tokens minted under the old one.
 func fingerprint(r *credentials.Registry) string {
-	b, _ := json.Marshal([]any{r.Provider, r.TokenURL, r.Grant, r.Scopes, r.ClientID, r.Username, r.Command, r.Format, r.Insecure})
+	f := []any{r.Provider, r.TokenURL, r.Grant, r.Scopes, r.ClientID, r.Username, r.Command, r.Format, r.Insecure}
+	if r.Provider == credentials.ProviderECR { // only there, so other entries keep their cached tokens
+		f = append(f, r.AWSProfile, r.AWSRoleARN, r.AWSRegion)
+	}
+	b, _ := json.Marshal(f)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
 
-// match returns h's entry when a minting (or unsupported) provider claims it.
+// match returns h's entry when a minting (or unsupported) provider claims it,
+// by the config's entries or else by detection (a string check, no I/O).
 // Docker Hub's access-token and refresh-token keys (Docker Desktop's) are
 // never claimed: they are kept untouched (DESIGN §3).
 func (rt *Router) match(h credentials.Host) (*entry, bool) {
@@ -124,7 +155,18 @@ func (rt *Router) match(h credentials.Host) (*entry, bool) {
 		return nil, false
 	}
 	reg, ok := rt.cfg.Match(h)
-	if !ok || reg.Provider == credentials.ProviderStatic {
+	if !ok {
+		if rt.detected == nil {
+			return nil, false
+		}
+		name, ok := rt.cfg.Detect(h)
+		if !ok {
+			return nil, false
+		}
+		e, ok := rt.detected[name]
+		return e, ok
+	}
+	if reg.Provider == credentials.ProviderStatic {
 		return nil, false
 	}
 	for i := range rt.entries {
@@ -228,6 +270,8 @@ func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root s
 	switch {
 	case e.reg.Provider == credentials.ProviderRegistry:
 		return credentials.TokenUsername
+	case e.reg.Provider == credentials.ProviderECR:
+		return "AWS" // every ECR token's username
 	case e.reg.Provider == credentials.ProviderOAuth2,
 		e.reg.Provider == credentials.ProviderExec && e.reg.Format == credentials.FormatPlain:
 		return e.reg.Username

@@ -66,8 +66,8 @@ registries:
     provider: registry
   - match: docker.io
     provider: registry
-  - match: "*.dkr.ecr.*.amazonaws.com"
-    provider: ecr
+  - match: "*.gcr.io"
+    provider: gcr
 `, tokenURL)), "test.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -105,15 +105,15 @@ func host(t *testing.T, s string) credentials.Host {
 func TestRouter_Claims(t *testing.T) {
 	rt, _, _ := newRouter(t, "https://auth.example.com/token")
 	for h, want := range map[string]bool{
-		"quay.io":                           true,
-		"quay.io/org/app":                   true,
-		"quay.io/static-org":                false, // static: the helper serves it
-		"quay.io/static-org/app":            false,
-		"a.exec.example":                    true,
-		"reg.example":                       true,
-		"1.dkr.ecr.us-east-1.amazonaws.com": true, // claimed, to say "not yet supported"
-		"ghcr.io":                           false,
-		"quay.io:5000":                      false,
+		"quay.io":                true,
+		"quay.io/org/app":        true,
+		"quay.io/static-org":     false, // static: the helper serves it
+		"quay.io/static-org/app": false,
+		"a.exec.example":         true,
+		"reg.example":            true,
+		"eu.gcr.io":              true, // claimed, to say "not yet supported"
+		"ghcr.io":                false,
+		"quay.io:5000":           false,
 	} {
 		if got := rt.Claims(host(t, h)); got != want {
 			t.Errorf("Claims(%q) = %v, want %v", h, got, want)
@@ -182,9 +182,9 @@ func TestRouter_Mint_notFoundAndErrors(t *testing.T) {
 	if _, err := rt.Mint(ctx, host(t, "ghcr.io"), nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Mint(unclaimed) = %v, want not found", err)
 	}
-	_, err := rt.Mint(ctx, host(t, "1.dkr.ecr.us-east-1.amazonaws.com"), nil)
-	if !errors.Is(err, provider.ErrUnsupported) || err.Error() != "router: 1.dkr.ecr.us-east-1.amazonaws.com: config test.yaml:22: provider not yet supported: ecr" {
-		t.Errorf("Mint(ecr) = %v", err)
+	_, err := rt.Mint(ctx, host(t, "eu.gcr.io"), nil)
+	if !errors.Is(err, provider.ErrUnsupported) || err.Error() != "router: eu.gcr.io: config test.yaml:22: provider not yet supported: gcr" {
+		t.Errorf("Mint(gcr) = %v", err)
 	}
 	_, err = rt.Mint(ctx, host(t, "quay.io"), &store.Entry{ServerURL: "quay.io", Username: "helper", Secret: "wrong-secret"})
 	if err == nil || !strings.Contains(err.Error(), "run `docker login quay.io`") || strings.Contains(err.Error(), "wrong-secret") {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
@@ -168,8 +169,8 @@ type Wiring struct {
 	Cfg      *credentials.Config
 	Keychain string         // the resolved backend name, never "auto"
 	Roots    store.Backend  // root credentials
-	Tokens   store.Backend  // the token cache; nil unless a provider mints
-	Router   *router.Router // nil unless a provider mints
+	Tokens   store.Backend  // the token cache; nil unless a provider mints or may (detection)
+	Router   *router.Router // nil unless a provider mints or may (detection)
 	Helper   credentials.Answerer
 }
 
@@ -208,12 +209,71 @@ func (e *Env) OpenStores(ctx context.Context, cfg *credentials.Config) (name str
 	if roots, err = e.OpenBackend(ctx, name, NSCredentials); err != nil {
 		return "", nil, nil, err
 	}
-	if Minting(cfg) {
+	switch {
+	case Minting(cfg):
 		if tokens, err = e.OpenBackend(ctx, name, NSTokens); err != nil {
 			return "", nil, nil, err
 		}
+	case cfg.Detects():
+		// Only a detected cloud registry (an ECR host) uses the token
+		// cache: the get of any other registry must not pay for opening it.
+		tokens = &lazyBackend{open: func(ctx context.Context) (store.Backend, error) {
+			return e.OpenBackend(ctx, name, NSTokens)
+		}}
 	}
 	return name, roots, tokens, nil
+}
+
+// lazyBackend opens its backend on first use.
+type lazyBackend struct {
+	mu   sync.Mutex
+	open func(context.Context) (store.Backend, error)
+	b    store.Backend
+}
+
+func (l *lazyBackend) backend(ctx context.Context) (store.Backend, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.b == nil {
+		b, err := l.open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		l.b = b
+	}
+	return l.b, nil
+}
+
+func (l *lazyBackend) Get(ctx context.Context, key string) (store.Entry, error) {
+	b, err := l.backend(ctx)
+	if err != nil {
+		return store.Entry{}, err
+	}
+	return b.Get(ctx, key)
+}
+
+func (l *lazyBackend) Put(ctx context.Context, key string, e store.Entry) error {
+	b, err := l.backend(ctx)
+	if err != nil {
+		return err
+	}
+	return b.Put(ctx, key, e)
+}
+
+func (l *lazyBackend) Delete(ctx context.Context, key string) error {
+	b, err := l.backend(ctx)
+	if err != nil {
+		return err
+	}
+	return b.Delete(ctx, key)
+}
+
+func (l *lazyBackend) List(ctx context.Context) (map[string]store.Entry, error) {
+	b, err := l.backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.List(ctx)
 }
 
 // Assemble builds the helper over roots and, when a provider mints, the
@@ -222,7 +282,7 @@ func (e *Env) OpenStores(ctx context.Context, cfg *credentials.Config) (name str
 func (e *Env) Assemble(cfg *credentials.Config, roots, tokens store.Backend, opts router.Options) (*Wiring, error) {
 	w := &Wiring{Cfg: cfg, Roots: roots, Tokens: tokens}
 	hopts := []credentials.Option{credentials.WithStaticCheck(staticCheck), credentials.WithSecretExpiry(static.JWTExpiry)}
-	if Minting(cfg) {
+	if Minting(cfg) || (tokens != nil && cfg.Detects()) {
 		opts.Tokens, opts.Roots = tokens, roots
 		if opts.Providers == nil {
 			opts.Providers = e.Providers
