@@ -263,4 +263,21 @@ if go_ok; then
 	fi
 fi
 
+# ---------------------------------------------------------------------------
+# moto's server: the ECR and STS of the ecr provider's integration tests
+# (credentials/provider/ecr). It comes from PyPI; nothing is done when
+# python3 already imports it.
+MOTO_VERSION=5.2.1
+if ! command -v python3 >/dev/null; then
+	fail "python3 not found, so moto (the ECR tests' server) was not installed" "install python3 and pip, then run: python3 -m pip install 'moto[server]==$MOTO_VERSION'"
+elif ! python3 -c 'import moto.server' >/dev/null 2>&1; then
+	log=$LOGDIR/moto.log start=$SECONDS
+	echo "installing moto $MOTO_VERSION (pip)"
+	if python3 -m pip install --quiet "moto[server]==$MOTO_VERSION" >"$log" 2>&1 && python3 -c 'import moto.server' >>"$log" 2>&1; then
+		echo "installed moto $MOTO_VERSION in $((SECONDS - start))s"
+	else
+		fail "pip install of moto $MOTO_VERSION failed" "run python3 -m pip install 'moto[server]==$MOTO_VERSION' by hand and fix what it reports (PyPI reachable, pip present)" "$log"
+	fi
+fi
+
 exit $failed
