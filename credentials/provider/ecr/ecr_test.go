@@ -217,3 +217,31 @@ func TestProvider_Token_timeout(t *testing.T) {
 		t.Errorf("Token = %v, want a deadline error", err)
 	}
 }
+
+// TestProvider_Token_staleServed: when ECR fails inside the refresh margin,
+// the cached token is served with one warning until it expires; after
+// that, ECR's error.
+func TestProvider_Token_staleServed(t *testing.T) {
+	api := &fixedAPI{token: b64("AWS:pw"), expires: t0.Add(12 * time.Hour)}
+	clock := t0
+	now := func() time.Time { return clock }
+	var warnings []string
+	c := provider.Cached(New(credentials.Registry{}, Options{NewAPI: api.newAPI, Now: now}), store.NewMemory(),
+		provider.CacheOptions{LockDir: t.TempDir(), Now: now, Warn: func(s string) { warnings = append(warnings, s) }})
+	h := host(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com")
+	if _, err := c.Token(context.Background(), h, nil); err != nil {
+		t.Fatal(err)
+	}
+	api.err = errors.New("ECR is down")
+	clock = t0.Add(12*time.Hour - time.Minute)
+	if tok, err := c.Token(context.Background(), h, nil); err != nil || tok.Secret != "pw" {
+		t.Errorf("Token inside the margin = %+v, %v; want the cached token", tok, err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "ECR is down") || strings.Contains(warnings[0], "pw\"") {
+		t.Errorf("warnings = %q", warnings)
+	}
+	clock = t0.Add(12 * time.Hour)
+	if _, err := c.Token(context.Background(), h, nil); err == nil || !strings.Contains(err.Error(), "ECR is down") {
+		t.Errorf("Token after expiry = %v, want ECR's error", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/clitest"
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr/ecrtest"
@@ -110,5 +111,23 @@ func TestECR_failure(t *testing.T) {
 	out, stderr, code := s.Exec(ecrRegistry, "get")
 	if code != 1 || stderr != "" || strings.Count(out, "\n") != 1 || !strings.Contains(out, ecrRegistry) || !strings.Contains(out, "GetAuthorizationToken") || strings.Contains(out, "testsecret") {
 		t.Errorf("get: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+// TestECR_kubelet: the kubelet plugin answers an ECR image with no config:
+// the registry's password, and a cacheDuration a little under ECR's 12 h
+// (the refresh margin); the second request is served from the token cache.
+func TestECR_kubelet(t *testing.T) {
+	srv := ecrtest.NewServer(t)
+	s := ecrSandbox(t, srv)
+	for range 2 {
+		resp := s.kubelet(ecrRegistry + "/team/app:1.0")
+		wantAuth(t, resp, ecrRegistry, "AWS", "ecr-password-1")
+		if d := resp.CacheDuration; d == nil || d.Duration <= 11*time.Hour || d.Duration > 12*time.Hour-5*time.Minute {
+			t.Errorf("cacheDuration %s, want a little under 11h55m", durationOf(resp))
+		}
+	}
+	if n := srv.Calls(); n != 1 {
+		t.Errorf("GetAuthorizationToken called %d times, want 1", n)
 	}
 }
