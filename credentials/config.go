@@ -73,7 +73,8 @@ const (
 )
 
 // Config is the parsed config file: pure data, validated, no wiring. The
-// zero Config (no file) makes every registry static.
+// zero Config (no file) makes every registry static, but for the cloud
+// registries that Detect names.
 type Config struct {
 	// File is the name used in error messages (the path, or what the caller
 	// passed to LoadConfig).
