@@ -57,7 +57,7 @@ func Mkdir(t testing.TB, dir string, mode os.FileMode, uid int) string {
 }
 
 // WriteFile writes path with mode (past the umask), owned by uid, and
-// returns it.
+// returns it. An existing file is overwritten, and given mode and owner.
 func WriteFile(t testing.TB, path, content string, mode os.FileMode, uid int) string {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
@@ -86,7 +86,7 @@ func chmodOwn(t testing.TB, path string, mode os.FileMode, uid int) {
 	if err := os.Chmod(path, mode); err != nil {
 		t.Fatal(err)
 	}
-	if uid != os.Geteuid() {
+	if self := os.Geteuid(); uid != self || self == 0 { // an existing file may have another owner
 		if err := os.Chown(path, uid, uid); err != nil {
 			t.Fatal(err)
 		}
