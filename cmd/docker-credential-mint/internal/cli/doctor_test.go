@@ -208,9 +208,9 @@ func TestDoctor_configWritableByOthers(t *testing.T) {
 func TestDoctor_fileStoreReadable(t *testing.T) {
 	o := doctorEnv(t)
 	for path, mode := range map[string]os.FileMode{
-		"data/docker-credential-mint":                   0o755,
+		"data/docker-credential-mint":                  0o755,
 		"data/docker-credential-mint/credentials.mint": 0o640,
-		"data/docker-credential-mint/key":               0o644,
+		"data/docker-credential-mint/key":              0o644,
 	} {
 		if err := os.Chmod(o.path(path), mode); err != nil {
 			t.Fatal(err)
