@@ -75,14 +75,14 @@ func unsafeRune(r rune, size int) bool {
 }
 
 // printableJSON escapes, as \uXXXX, what encoding/json leaves raw and
-// printable escapes: C1 controls and the bidirectional controls. The text
-// stays JSON that decodes to the same values (these characters occur only
-// inside strings).
+// printable escapes: DEL, C1 controls and the bidirectional controls. The
+// text stays JSON that decodes to the same values (these characters occur
+// only inside strings).
 func printableJSON(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
-		if r >= utf8.RuneSelf && unsafeRune(r, size) && r != utf8.RuneError {
+		if (r == 0x7f || r >= utf8.RuneSelf) && unsafeRune(r, size) && r != utf8.RuneError {
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = append(out, b[i:i+size]...)
