@@ -187,14 +187,26 @@ func LoadDefaultConfig() (*Config, error) {
 }
 
 // LoadConfigFile reads and parses the config file at path. A missing file is
-// an error wrapping fs.ErrNotExist.
+// an error wrapping fs.ErrNotExist. A file, directory or exec command that
+// another user could have written is refused (trust.go), wrapping
+// ErrUntrusted.
 func LoadConfigFile(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	return LoadConfig(f, path)
+	if err := checkConfigFile(path, f); err != nil {
+		return nil, err
+	}
+	c, err := LoadConfig(f, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCommands(c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // LoadConfig parses a config file read from r; name is used in messages.
