@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/docker-credential-mint/mint/internal/trust"
+	"github.com/docker-credential-mint/mint/store/trust"
 )
 
 // The config file names commands that run and endpoints that receive

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docker-credential-mint/mint/internal/usertest"
+	"github.com/docker-credential-mint/mint/store/usertest"
 )
 
 // TestMain runs the child of TestLoadConfigFile_asNobody when

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/clitest"
-	"github.com/docker-credential-mint/mint/internal/usertest"
+	"github.com/docker-credential-mint/mint/store/usertest"
 )
 
 // TestBinary_noCoreDump: both builds, run for real, set RLIMIT_CORE to 0

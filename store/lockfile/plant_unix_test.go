@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker-credential-mint/mint/internal/usertest"
+	"github.com/docker-credential-mint/mint/store/usertest"
 )
 
 const nobody = usertest.Nobody

@@ -23,9 +23,9 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider/static"
-	"github.com/docker-credential-mint/mint/internal/trust"
 	"github.com/docker-credential-mint/mint/store"
 	"github.com/docker-credential-mint/mint/store/file"
+	"github.com/docker-credential-mint/mint/store/trust"
 )
 
 var doctorUsage = usage{

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docker-credential-mint/mint/internal/usertest"
+	"github.com/docker-credential-mint/mint/store/usertest"
 )
 
 // victimData is what a planted link's target holds: JSON, so that the

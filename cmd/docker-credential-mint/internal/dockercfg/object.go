@@ -16,8 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/docker-credential-mint/mint/internal/trust"
 	"github.com/docker-credential-mint/mint/store/atomicfile"
+	"github.com/docker-credential-mint/mint/store/trust"
 )
 
 // Object is a JSON object's text cut into members, so that an edit

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docker-credential-mint/mint/internal/usertest"
+	"github.com/docker-credential-mint/mint/store/usertest"
 )
 
 // check runs FileAndDir and OpenedFile on path: both must give want
