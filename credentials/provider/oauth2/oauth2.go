@@ -10,6 +10,7 @@
 //
 //   - grant client_credentials (RFC 6749 §4.4): Username is the client id,
 //     Secret the client secret.
+//
 //   - grant refresh_token (RFC 6749 §6): Secret is the refresh token, or
 //     {"refresh_token":…,"client_secret":…} for a confidential client. The
 //     client id is the config's client_id, else the stored Username. A
