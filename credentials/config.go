@@ -472,7 +472,7 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			return r, err
 		}
 		if r.ClientID != "" && r.Grant == GrantClientCredentials {
-			return r, p.errf(keys["client_id"], "client_id", "only for grants refresh_token, token_exchange and jwt_bearer (client_credentials takes the client id from the stored username)")
+			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange or jwt_bearer (client_credentials takes the client id from the stored username)")
 		}
 	}
 	return r, nil
