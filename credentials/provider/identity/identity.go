@@ -58,8 +58,18 @@ const (
 
 // ErrUnsupported is wrapped by New's error for a source this package cannot
 // serve (kubelet: the token arrives in the kubelet's request, which the
-// oauth2 provider does not see yet).
-var ErrUnsupported = provider.ErrUnsupported
+// oauth2 provider does not see yet). It matches provider.ErrUnsupported, so
+// that the router fails only that entry.
+var ErrUnsupported error = unsupported("not supported yet")
+
+// unsupported is an error that says its own words and matches
+// provider.ErrUnsupported.
+type unsupported string
+
+func (u unsupported) Error() string { return string(u) }
+
+// Is reports whether target is provider.ErrUnsupported.
+func (unsupported) Is(target error) bool { return target == provider.ErrUnsupported }
 
 // Source yields an identity token.
 type Source interface {
