@@ -132,6 +132,13 @@ type Registry struct {
 	Timeout time.Duration
 	// Insecure allows plain http to a non-loopback token endpoint or registry.
 	Insecure bool
+
+	// Audience is the audience parameter of a keyless oauth2 grant
+	// (token_exchange, jwt_bearer); empty: not sent.
+	Audience string
+	// Identity is where a keyless oauth2 grant's JWT comes from; nil for
+	// other grants.
+	Identity *Identity
 }
 
 // Match returns the first registry entry whose pattern matches h. A host that
@@ -352,7 +359,7 @@ var (
 	allowed = map[string]map[string]bool{
 		ProviderStatic:   {},
 		ProviderExec:     {"command": true, "format": true, "username": true, "lifetime": true, "timeout": true, "refresh_before": true},
-		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "auth_style": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true},
+		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "auth_style": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true, "audience": true, "identity": true},
 		ProviderRegistry: {"lifetime": true, "timeout": true, "insecure": true, "refresh_before": true},
 		ProviderECR:      {"refresh_before": true},
 		ProviderGCR:      {"refresh_before": true},
@@ -362,6 +369,7 @@ var (
 		"match": true, "provider": true, "token_url": true, "grant": true, "scopes": true,
 		"username": true, "client_id": true, "refresh_before": true, "command": true,
 		"format": true, "lifetime": true, "timeout": true, "insecure": true, "auth_style": true,
+		"audience": true, "identity": true,
 	}
 )
 
@@ -409,6 +417,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			r.Timeout, err = p.duration(key, v)
 		case "insecure":
 			r.Insecure, err = p.boolean(key, v)
+		case "audience":
+			r.Audience, err = p.str(key, v)
+		case "identity":
+			r.Identity, err = p.identity(v)
 		}
 		return err
 	})
@@ -464,12 +476,15 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		switch r.Grant {
 		case "":
 			r.Grant = GrantClientCredentials
-		case GrantClientCredentials, GrantRefreshToken:
+		case GrantClientCredentials, GrantRefreshToken, GrantTokenExchange, GrantJWTBearer:
 		default:
-			return r, p.errf(keys["grant"], "grant", "%q is not one of client_credentials, refresh_token", r.Grant)
+			return r, p.errf(keys["grant"], "grant", "%q is not one of client_credentials, refresh_token, token_exchange, jwt_bearer", r.Grant)
 		}
-		if r.ClientID != "" && r.Grant != GrantRefreshToken {
-			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token (client_credentials takes the client id from the stored username)")
+		if err := p.checkKeyless(&r, n, keys); err != nil {
+			return r, err
+		}
+		if r.ClientID != "" && r.Grant == GrantClientCredentials {
+			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange or jwt_bearer (client_credentials takes the client id from the stored username)")
 		}
 	}
 	return r, nil
@@ -581,16 +596,18 @@ func (p *parser) boolean(key string, v *yamlsub.Node) (bool, error) {
 
 // NeedsRoot reports whether r's provider mints only from a stored root
 // credential (oauth2's client secret or refresh token, registry's
-// password). An exec command is handed one on stdin only when one is stored.
+// password). An exec command is handed one on stdin only when one is
+// stored, and so is a keyless oauth2 grant its client secret.
 func (r *Registry) NeedsRoot() bool {
-	return r.Provider == ProviderOAuth2 || r.Provider == ProviderRegistry
+	return (r.Provider == ProviderOAuth2 && !IsKeyless(r.Grant)) || r.Provider == ProviderRegistry
 }
 
 // MintsAlone reports whether r's provider mints with no stored root
-// credential at all (an exec command that needs none), so that get answers
-// for its registries before anyone logs in, and list names them.
+// credential at all (an exec command that needs none, a keyless oauth2
+// grant), so that get answers for its registries before anyone logs in,
+// and list names them.
 func (r *Registry) MintsAlone() bool {
-	return r.Provider == ProviderExec
+	return r.Provider == ProviderExec || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
 }
 
 // Pattern is a registry pattern of the config's match key, with kubelet

@@ -111,7 +111,15 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 // fingerprint identifies what a token was minted with, so that a changed
 // config entry does not serve tokens minted under the old one.
 func fingerprint(r *credentials.Registry) string {
-	b, _ := json.Marshal([]any{r.Provider, r.TokenURL, r.Grant, r.Scopes, r.ClientID, r.Username, r.Command, r.Format, r.Insecure})
+	parts := []any{r.Provider, r.TokenURL, r.Grant, r.Scopes, r.ClientID, r.Username, r.Command, r.Format, r.Insecure}
+	if r.Identity != nil {
+		// Only keyless entries add these, so other entries keep their
+		// cached tokens across an upgrade.
+		id := *r.Identity
+		id.Line = 0
+		parts = append(parts, r.Audience, id)
+	}
+	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
