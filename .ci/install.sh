@@ -253,8 +253,11 @@ if go_ok; then
 	# distribution's own token server (GET and POST /token/, refresh tokens):
 	# the realm for the identity-token tests.
 	go_tool install token-server github.com/docker/distribution/contrib/token-server github.com/docker/distribution v2.8.3+incompatible
-	# make lint's linter, pinned (.golangci.yml is its configuration).
-	go_tool install golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint github.com/golangci/golangci-lint/v2 v2.15.0
+	# make lint's linter, pinned (.golangci.yml is its configuration); make
+	# demo does not need it (MINT_INSTALL_LINT=0).
+	if [[ ${MINT_INSTALL_LINT:-1} == 1 ]]; then
+		go_tool install golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint github.com/golangci/golangci-lint/v2 v2.15.0
+	fi
 	# nerdctl (slow): go install fails on the proxy's deprecation check, so it
 	# goes straight through the wrapper module.
 	if [[ ${MINT_INSTALL_NERDCTL:-1} == 1 ]]; then

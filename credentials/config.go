@@ -138,6 +138,13 @@ type Registry struct {
 	// Insecure allows plain http to a non-loopback token endpoint or registry.
 	Insecure bool
 
+	// Audience is the audience parameter of a keyless oauth2 grant
+	// (token_exchange, jwt_bearer); empty: not sent.
+	Audience string
+	// Identity is where a keyless oauth2 grant's JWT comes from; nil for
+	// other grants.
+	Identity *Identity
+
 	// AWSProfile is the ecr entry's shared config profile (aws_profile);
 	// empty: the SDK's default ($AWS_PROFILE, else "default").
 	AWSProfile string
@@ -202,14 +209,26 @@ func LoadDefaultConfig() (*Config, error) {
 }
 
 // LoadConfigFile reads and parses the config file at path. A missing file is
-// an error wrapping fs.ErrNotExist.
+// an error wrapping fs.ErrNotExist. A file, directory or exec command that
+// another user could have written is refused (trust.go), wrapping
+// ErrUntrusted.
 func LoadConfigFile(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer f.Close()
-	return LoadConfig(f, path)
+	if err := checkConfigFile(path, f); err != nil {
+		return nil, err
+	}
+	c, err := LoadConfig(f, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCommands(c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // LoadConfig parses a config file read from r; name is used in messages.
@@ -359,7 +378,7 @@ var (
 	allowed = map[string]map[string]bool{
 		ProviderStatic:   {},
 		ProviderExec:     {"command": true, "format": true, "username": true, "lifetime": true, "timeout": true, "refresh_before": true},
-		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "auth_style": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true},
+		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "auth_style": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true, "audience": true, "identity": true},
 		ProviderRegistry: {"lifetime": true, "timeout": true, "insecure": true, "refresh_before": true},
 		ProviderECR:      {"refresh_before": true, "timeout": true, "aws_profile": true, "aws_role_arn": true, "aws_region": true},
 		ProviderGCR:      {"refresh_before": true},
@@ -369,6 +388,7 @@ var (
 		"match": true, "provider": true, "token_url": true, "grant": true, "scopes": true,
 		"username": true, "client_id": true, "refresh_before": true, "command": true,
 		"format": true, "lifetime": true, "timeout": true, "insecure": true, "auth_style": true,
+		"audience": true, "identity": true,
 		"aws_profile": true, "aws_role_arn": true, "aws_region": true,
 	}
 )
@@ -417,6 +437,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			r.Timeout, err = p.duration(key, v)
 		case "insecure":
 			r.Insecure, err = p.boolean(key, v)
+		case "audience":
+			r.Audience, err = p.str(key, v)
+		case "identity":
+			r.Identity, err = p.identity(v)
 		case "aws_profile":
 			r.AWSProfile, err = p.str(key, v)
 		case "aws_role_arn":
@@ -482,12 +506,15 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		switch r.Grant {
 		case "":
 			r.Grant = GrantClientCredentials
-		case GrantClientCredentials, GrantRefreshToken:
+		case GrantClientCredentials, GrantRefreshToken, GrantTokenExchange, GrantJWTBearer:
 		default:
-			return r, p.errf(keys["grant"], "grant", "%q is not one of client_credentials, refresh_token", r.Grant)
+			return r, p.errf(keys["grant"], "grant", "%q is not one of client_credentials, refresh_token, token_exchange, jwt_bearer", r.Grant)
 		}
-		if r.ClientID != "" && r.Grant != GrantRefreshToken {
-			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token (client_credentials takes the client id from the stored username)")
+		if err := p.checkKeyless(&r, n, keys); err != nil {
+			return r, err
+		}
+		if r.ClientID != "" && r.Grant == GrantClientCredentials {
+			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange or jwt_bearer (client_credentials takes the client id from the stored username)")
 		}
 	}
 	return r, nil
@@ -599,17 +626,18 @@ func (p *parser) boolean(key string, v *yamlsub.Node) (bool, error) {
 
 // NeedsRoot reports whether r's provider mints only from a stored root
 // credential (oauth2's client secret or refresh token, registry's
-// password). An exec command is handed one on stdin only when one is stored.
+// password). An exec command is handed one on stdin only when one is
+// stored, and so is a keyless oauth2 grant its client secret.
 func (r *Registry) NeedsRoot() bool {
-	return r.Provider == ProviderOAuth2 || r.Provider == ProviderRegistry
+	return (r.Provider == ProviderOAuth2 && !IsKeyless(r.Grant)) || r.Provider == ProviderRegistry
 }
 
 // MintsAlone reports whether r's provider mints with no stored root
-// credential at all (an exec command that needs none, ecr from the AWS
-// SDK's credentials), so that get answers for its registries before anyone
-// logs in, and list names them.
+// credential at all (an exec command that needs none, a keyless oauth2
+// grant, ecr from the AWS SDK's credentials), so that get answers for its
+// registries before anyone logs in, and list names them.
 func (r *Registry) MintsAlone() bool {
-	return r.Provider == ProviderExec || r.Provider == ProviderECR
+	return r.Provider == ProviderExec || r.Provider == ProviderECR || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
 }
 
 // Pattern is a registry pattern of the config's match key, with kubelet

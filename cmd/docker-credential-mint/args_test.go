@@ -47,16 +47,7 @@ func TestBinary_badArgs(t *testing.T) {
 		}{cmd + " with a bad flag", []string{cmd, "--no-such-flag"}, result{code, "", "flag provided but not defined", false}})
 	}
 
-	full := newSandbox(t)
-	lean := newLeanSandbox(t, true)
-	for _, b := range []struct {
-		name string
-		s    *sandbox
-		run  func(stdin string, args ...string) (string, string, int)
-	}{
-		{"full", full, full.Exec},
-		{"lean", lean.sandbox, lean.run},
-	} {
+	for _, b := range bothBuilds(t) {
 		b.s.Store("registry.example.com", "alice", "alicepw")
 		before := b.s.Snapshot()
 		for _, c := range cases {
@@ -89,4 +80,20 @@ func TestBinary_badArgs(t *testing.T) {
 			t.Errorf("%s: the store changed:\nbefore %s\nafter  %s", b.name, before, after)
 		}
 	}
+}
+
+// build is one of the two ways the helper is installed, in a sandbox of its
+// own: the full build alone, or the protocol binary with the full build
+// next to it.
+type build struct {
+	name string
+	s    *sandbox
+	run  func(stdin string, args ...string) (string, string, int)
+}
+
+func bothBuilds(t *testing.T) []build {
+	t.Helper()
+	full := newSandbox(t)
+	lean := newLeanSandbox(t, true)
+	return []build{{"full", full, full.Exec}, {"lean", lean.sandbox, lean.run}}
 }

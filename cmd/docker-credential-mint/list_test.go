@@ -18,16 +18,7 @@ import (
 // list names); a glob pattern and a provider that needs a root credential
 // stay out until one is stored.
 func TestBinary_listConfigured(t *testing.T) {
-	full := newSandbox(t)
-	lean := newLeanSandbox(t, true)
-	for _, b := range []struct {
-		name string
-		s    *sandbox
-		run  func(stdin string, args ...string) (string, string, int)
-	}{
-		{"full", full, full.Exec},
-		{"lean", lean.sandbox, lean.run},
-	} {
+	for _, b := range bothBuilds(t) {
 		script := filepath.Join(b.s.Home, "token.sh")
 		if err := os.WriteFile(script, []byte("#!/bin/sh\necho minted-token\n"), 0o755); err != nil {
 			t.Fatal(err)

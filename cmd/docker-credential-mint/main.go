@@ -18,11 +18,15 @@ import (
 	"context"
 	"os"
 
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/nodump"
 	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 	"github.com/docker-credential-mint/mint/credentials"
 )
 
 func main() {
+	// Before anything holds a secret: no core dump, not dumpable (package
+	// nodump). A failure leaves the helper working, as before.
+	_ = nodump.Set()
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 

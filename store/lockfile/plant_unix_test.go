@@ -8,67 +8,19 @@ package lockfile
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docker-credential-mint/mint/store/usertest"
 )
 
-// nobody is the unprivileged user of the tests that need another uid
-// (the kernel needs no passwd entry for it; Debian's nobody is 65534).
-const nobody = 65534
-
-// needRoot skips t unless it runs as root, which it needs to make files
-// of another user; in CI (which runs as root) it fails instead.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("this test must run as root in CI (it makes files of another user)")
-	}
-	t.Skip("needs root to make files of another user")
-}
-
-// sharedDir returns a new directory that every user can enter (t.TempDir's
-// parent is closed to other users), removed when t ends.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	d, err := os.MkdirTemp("", "mint-lockfile-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	if err := os.Chmod(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// mkdir makes dir with mode, owned by uid.
-func mkdir(t *testing.T, dir string, mode os.FileMode, uid int) string {
-	t.Helper()
-	if err := os.Mkdir(dir, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, mode); err != nil { // past the umask
-		t.Fatal(err)
-	}
-	if uid != os.Geteuid() {
-		if err := os.Chown(dir, uid, uid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+const nobody = usertest.Nobody
 
 // plant makes the attack: dir/<hash of key>.lock is a symbolic link to a
 // file that does not exist yet in a directory only the victim can write.
@@ -125,7 +77,7 @@ func lockOnce(dir, key string) error {
 // TestLock_plantedLink: a lock file planted as a symbolic link, even in
 // this user's own 0700 directory, is never followed.
 func TestLock_plantedLink(t *testing.T) {
-	dir := mkdir(t, filepath.Join(t.TempDir(), "locks"), 0o700, os.Geteuid())
+	dir := usertest.Mkdir(t, filepath.Join(t.TempDir(), "locks"), 0o700, os.Geteuid())
 	target := plant(t, dir, t.Name(), t.TempDir())
 	refused(t, lockOnce(dir, t.Name()), "is a symbolic link", target, dir, list(t, dir))
 	// The key is not left locked in this process.
@@ -135,17 +87,17 @@ func TestLock_plantedLink(t *testing.T) {
 // TestLock_unsafeDir: a lock directory that others can write or that is a
 // symbolic link is refused, and nothing is created in it.
 func TestLock_unsafeDir(t *testing.T) {
-	open := mkdir(t, filepath.Join(t.TempDir(), "open"), 0o777, os.Geteuid())
+	open := usertest.Mkdir(t, filepath.Join(t.TempDir(), "open"), 0o777, os.Geteuid())
 	refused(t, lockOnce(open, "k"), "has mode 0777", "/nonexistent", open, nil)
-	group := mkdir(t, filepath.Join(t.TempDir(), "group"), 0o770, os.Geteuid())
+	group := usertest.Mkdir(t, filepath.Join(t.TempDir(), "group"), 0o770, os.Geteuid())
 	refused(t, lockOnce(group, "k"), "has mode 0770", "/nonexistent", group, nil)
 	// Readable by others is fine: the lock files are 0600.
-	readable := mkdir(t, filepath.Join(t.TempDir(), "readable"), 0o755, os.Geteuid())
+	readable := usertest.Mkdir(t, filepath.Join(t.TempDir(), "readable"), 0o755, os.Geteuid())
 	if err := lockOnce(readable, "k"); err != nil {
 		t.Errorf("Lock in a 0755 directory of this user: %v", err)
 	}
 
-	real := mkdir(t, filepath.Join(t.TempDir(), "real"), 0o700, os.Geteuid())
+	real := usertest.Mkdir(t, filepath.Join(t.TempDir(), "real"), 0o700, os.Geteuid())
 	link := filepath.Join(t.TempDir(), "link")
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
@@ -160,11 +112,11 @@ func TestLock_unsafeDir(t *testing.T) {
 // by an unprivileged user (nobody; the attacker is root standing for
 // another user).
 func TestLock_otherUsersDir(t *testing.T) {
-	needRoot(t)
+	usertest.NeedRoot(t)
 	t.Run("root", func(t *testing.T) {
-		base := sharedDir(t)
-		attacker := mkdir(t, filepath.Join(base, "docker-credential-mint-0"), 0o755, nobody)
-		rootOnly := mkdir(t, filepath.Join(base, "root-only"), 0o700, 0)
+		base := usertest.SharedDir(t)
+		attacker := usertest.Mkdir(t, filepath.Join(base, "docker-credential-mint-0"), 0o755, nobody)
+		rootOnly := usertest.Mkdir(t, filepath.Join(base, "root-only"), 0o700, 0)
 		target := plant(t, attacker, "k", rootOnly)
 		if err := os.Lchown(filepath.Join(attacker, lockName("k")), nobody, nobody); err != nil {
 			t.Fatal(err)
@@ -172,9 +124,9 @@ func TestLock_otherUsersDir(t *testing.T) {
 		refused(t, lockOnce(attacker, "k"), "belongs to uid 65534, not to this user (uid 0)", target, attacker, list(t, attacker))
 	})
 	t.Run("unprivileged", func(t *testing.T) {
-		base := sharedDir(t)
-		attacker := mkdir(t, filepath.Join(base, "docker-credential-mint-65534"), 0o777, 0)
-		victimOnly := mkdir(t, filepath.Join(base, "nobody-only"), 0o700, nobody)
+		base := usertest.SharedDir(t)
+		attacker := usertest.Mkdir(t, filepath.Join(base, "docker-credential-mint-65534"), 0o777, 0)
+		victimOnly := usertest.Mkdir(t, filepath.Join(base, "nobody-only"), 0o700, nobody)
 		target := plant(t, attacker, "k", victimOnly)
 		before := list(t, attacker)
 		out, err := asNobody(t, "plant", "MINT_LOCKFILE_DIR="+attacker)
@@ -221,32 +173,12 @@ func TestDefaultDir_noEnvironment(t *testing.T) {
 	}
 }
 
-// asNobody runs the test binary as a child in mode as uid nobody, with an
-// environment of only env (no HOME, no XDG_*), and returns its stdout.
+// asNobody runs the test binary as a child in mode as uid nobody, with
+// an environment of only env (no HOME, no XDG_*), and returns its stdout.
 func asNobody(t *testing.T, mode string, env ...string) (string, error) {
 	t.Helper()
-	// The test binary sits in a directory closed to other users: copy it.
-	bin := filepath.Join(sharedDir(t), "lockfile.test")
-	src, err := os.Open(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.OpenFile(bin, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Dir = "/"
+	cmd := usertest.Command(t, nobody, os.Args[0], "-test.run=^$")
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "MINT_LOCKFILE_CHILD=" + mode}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
-	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	return string(out), err
 }

@@ -43,7 +43,7 @@ func (o Options) provider(reg credentials.Registry, roots store.Backend, now fun
 	case credentials.ProviderExec:
 		return command.New(reg, command.Options{Runner: o.Runner, Now: now})
 	case credentials.ProviderOAuth2:
-		return oauth2.New(reg, oauth2.Options{Roots: roots, Transport: o.Transport, Now: now})
+		return oauth2.New(reg, oauth2.Options{Roots: roots, Transport: o.Transport, Now: now, Runner: o.Runner})
 	case credentials.ProviderRegistry:
 		return registry.New(reg, registry.Options{Transport: o.Transport, Now: now}), nil
 	case credentials.ProviderECR:

@@ -10,12 +10,24 @@
 //
 //   - grant client_credentials (RFC 6749 §4.4): Username is the client id,
 //     Secret the client secret.
+//
 //   - grant refresh_token (RFC 6749 §6): Secret is the refresh token, or
 //     {"refresh_token":…,"client_secret":…} for a confidential client. The
 //     client id is the config's client_id, else the stored Username. A
 //     refresh token the server rotates is saved to the root store before
 //     the access token is returned, and the old one is never sent again
 //     (servers such as Ory Hydra revoke the whole chain on reuse).
+//
+//   - grants token_exchange (RFC 8693) and jwt_bearer (RFC 7523), keyless:
+//     no root credential is needed. The identity block names where the JWT
+//     presented comes from (package identity); it is fetched on each
+//     refresh, sent as the subject_token (subject_token_type
+//     urn:ietf:params:oauth:token-type:jwt, requested_token_type
+//     urn:ietf:params:oauth:token-type:access_token) or the assertion, with
+//     the config's audience and scopes, and kept nowhere. The client id is
+//     the config's client_id, else a stored root's Username; a stored
+//     root's Secret is the client secret (sent as below), and without one
+//     the client id, if any, goes in the form body.
 //
 // Lifetime. Every access token gets a finite expiry, so that concurrent gets
 // share it through the cache: expires_in when the endpoint gives it (zero
@@ -52,6 +64,8 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/command"
+	"github.com/docker-credential-mint/mint/credentials/provider/identity"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/redact"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/safehttp"
 	"github.com/docker-credential-mint/mint/credentials/provider/static"
@@ -103,13 +117,20 @@ type Options struct {
 	Transport http.RoundTripper
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Runner runs a keyless entry's exec identity source; nil means
+	// command.Exec{}.
+	Runner command.Runner
+	// Getenv reads a keyless entry's identity from the environment
+	// (github-actions, gitlab); nil means os.Getenv.
+	Getenv func(string) string
 }
 
 // Provider mints access tokens for one oauth2 entry of the config.
 type Provider struct {
-	reg    credentials.Registry
-	opts   Options
-	client *http.Client
+	reg      credentials.Registry
+	opts     Options
+	client   *http.Client
+	identity identity.Source // keyless grants only
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -127,9 +148,18 @@ func New(reg credentials.Registry, opts Options) (*Provider, error) {
 	switch reg.Grant {
 	case "":
 		reg.Grant = credentials.GrantClientCredentials
-	case credentials.GrantClientCredentials, credentials.GrantRefreshToken:
+	case credentials.GrantClientCredentials, credentials.GrantRefreshToken, credentials.GrantTokenExchange, credentials.GrantJWTBearer:
 	default:
 		return nil, fmt.Errorf("oauth2: unknown grant %q", reg.Grant)
+	}
+	var src identity.Source
+	if credentials.IsKeyless(reg.Grant) {
+		if reg.Identity == nil {
+			return nil, fmt.Errorf("oauth2: grant %s needs an identity block", reg.Grant)
+		}
+		if src, err = identity.New(*reg.Identity, identity.Options{Getenv: opts.Getenv, Runner: opts.Runner, Transport: opts.Transport, Now: opts.Now}); err != nil {
+			return nil, fmt.Errorf("oauth2: %w", err)
+		}
 	}
 	switch reg.AuthStyle {
 	case "", AuthStyleHeader, AuthStyleParams:
@@ -139,7 +169,7 @@ func New(reg credentials.Registry, opts Options) (*Provider, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Provider{reg: reg, opts: opts, client: safehttp.Client(opts.Transport, reg.Timeout, reg.Insecure)}, nil
+	return &Provider{reg: reg, opts: opts, client: safehttp.Client(opts.Transport, reg.Timeout, reg.Insecure), identity: src}, nil
 }
 
 // refreshRoot is the JSON form of a refresh_token root secret.
@@ -157,13 +187,15 @@ func parseRefreshRoot(secret string) (r refreshRoot, isJSON bool) {
 }
 
 // Token requests an access token. It returns an error wrapping
-// provider.ErrNotFound when no root credential is stored, and otherwise a
+// provider.ErrNotFound when no root credential is stored (except for the
+// keyless grants, where root is optional), and otherwise a
 // one-line error naming the registry (invalid_client or invalid_grant say
 // how to log in again). Safe for concurrent use; call it under the Cache's
 // lock, since a refresh token grant must not run twice with one token.
 func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store.Entry) (*provider.Token, error) {
 	reg := host.Registry()
-	if root == nil {
+	keyless := credentials.IsKeyless(p.reg.Grant)
+	if root == nil && !keyless {
 		return nil, fmt.Errorf("oauth2: %s: no client credential stored: %w", reg, provider.ErrNotFound)
 	}
 	timeout := p.reg.Timeout
@@ -179,8 +211,10 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 		tk  *oauth2.Token
 		err error
 	)
-	switch p.reg.Grant {
-	case credentials.GrantRefreshToken:
+	switch {
+	case keyless:
+		tk, err = p.exchange(ctx, reg, root)
+	case p.reg.Grant == credentials.GrantRefreshToken:
 		tk, err = p.refresh(ctx, host, *root)
 	default:
 		secrets := []string{root.Secret}
@@ -195,7 +229,7 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 			return cc.Token(ctx)
 		})
 		if err != nil {
-			err = p.describe(reg, err, secrets)
+			err = p.describe(reg, err, secrets, "")
 		}
 	}
 	if err != nil {
@@ -381,7 +415,7 @@ func (p *Provider) refresh(ctx context.Context, host credentials.Host, root stor
 		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rr.RefreshToken}).Token()
 	})
 	if err != nil {
-		return nil, p.describe(reg, err, secrets)
+		return nil, p.describe(reg, err, secrets, "")
 	}
 	if tk.RefreshToken != "" && tk.RefreshToken != rr.RefreshToken {
 		// Rotated: the old token is dead. Keep the new one before anything
@@ -407,7 +441,8 @@ func (p *Provider) refresh(ctx context.Context, host credentials.Host, root stor
 // describe turns a token request's failure into one line that never holds
 // a secret: the server's error code and description (secrets redacted),
 // or the HTTP status, or the transport error with its URL redacted.
-func (p *Provider) describe(reg string, err error, secrets []string) error {
+// source, for a keyless grant, names where the identity token came from.
+func (p *Provider) describe(reg string, err error, secrets []string, source string) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("oauth2: %s: no answer from the token endpoint %s in time: %w", reg, safehttp.RedactString(p.reg.TokenURL), context.DeadlineExceeded)
 	}
@@ -429,6 +464,10 @@ func (p *Provider) describe(reg string, err error, secrets []string) error {
 		what += ": " + shorten(redact.String(d, secrets...), maxDescription)
 	}
 	switch {
+	case source != "" && re.ErrorCode == "invalid_grant":
+		return fmt.Errorf("oauth2: %s: the token endpoint refused the identity token from %s (%s); check its issuer, audience and expiry against what the endpoint trusts", reg, source, what)
+	case source != "" && (re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" || (re.ErrorCode == "" && status == http.StatusUnauthorized)):
+		return fmt.Errorf("oauth2: %s: the token endpoint refused the client (%s); check client_id and the grant the client may use", reg, what)
 	case re.ErrorCode == "invalid_client", re.ErrorCode == "invalid_grant", re.ErrorCode == "unauthorized_client",
 		re.ErrorCode == "" && status == http.StatusUnauthorized:
 		return fmt.Errorf("oauth2: %s: the token endpoint refused the stored credential (%s); run `docker login %s` or `docker-credential-mint login %s`", reg, what, reg, reg)
@@ -442,4 +481,65 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// Token types and grant types of the keyless grants.
+const (
+	grantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange" // RFC 8693 §2.1
+	grantTypeJWTBearer     = "urn:ietf:params:oauth:grant-type:jwt-bearer"     // RFC 7523 §2.1
+	tokenTypeJWT           = "urn:ietf:params:oauth:token-type:jwt"            // RFC 8693 §3
+	tokenTypeAccessToken   = "urn:ietf:params:oauth:token-type:access_token"   // RFC 8693 §3
+)
+
+// exchange runs a keyless grant: it fetches the identity token and
+// presents it (RFC 8693 subject_token or RFC 7523 assertion). root, when
+// stored, holds the client secret.
+func (p *Provider) exchange(ctx context.Context, reg string, root *store.Entry) (*oauth2.Token, error) {
+	subject, err := p.identity.Token(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oauth2: %s: %w", reg, err)
+	}
+	params := url.Values{}
+	if p.reg.Grant == credentials.GrantTokenExchange {
+		params.Set("grant_type", grantTypeTokenExchange)
+		params.Set("subject_token", subject)
+		params.Set("subject_token_type", tokenTypeJWT)
+		params.Set("requested_token_type", tokenTypeAccessToken)
+	} else {
+		params.Set("grant_type", grantTypeJWTBearer)
+		params.Set("assertion", subject)
+	}
+	if p.reg.Audience != "" {
+		params.Set("audience", p.reg.Audience)
+	}
+	clientID, secret := p.reg.ClientID, ""
+	if root != nil {
+		secret = root.Secret
+		if clientID == "" && root.Username != credentials.TokenUsername {
+			clientID = root.Username
+		}
+	}
+	do := func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+		cc := clientcredentials.Config{
+			ClientID:       clientID,
+			ClientSecret:   secret,
+			TokenURL:       p.reg.TokenURL,
+			Scopes:         p.reg.Scopes,
+			EndpointParams: params, // grant_type overrides client_credentials
+			AuthStyle:      style,
+		}
+		return cc.Token(ctx)
+	}
+	var tk *oauth2.Token
+	if secret == "" {
+		// No client secret: the client id, if any, identifies a public
+		// client in the body (RFC 6749 §3.2.1); nothing to detect.
+		tk, err = do(oauth2.AuthStyleInParams)
+	} else {
+		tk, err = p.retrieve(clientID, secret, do)
+	}
+	if err != nil {
+		return nil, p.describe(reg, err, []string{subject, secret}, "identity source "+p.reg.Identity.Source)
+	}
+	return tk, nil
 }

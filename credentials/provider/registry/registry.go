@@ -4,8 +4,9 @@
 // Package registry is the config's registry provider: it trades the stored
 // username and password for an identity token from the registry's own token
 // service (distribution's token authentication, docs/spec/auth/token.md and
-// oauth.md), so that clients get a refresh token and the password never
-// leaves the keychain.
+// oauth.md), so that clients get a refresh token, never the password. The
+// password goes only to the registry's token realm, as docker login sends
+// it, each time an identity token is minted.
 //
 // The flow, as docker login does it: GET /v2/ without credentials; the 401's
 // WWW-Authenticate Bearer challenge names the realm and service; GET the

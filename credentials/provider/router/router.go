@@ -137,11 +137,18 @@ func newEntry(cfg *credentials.Config, reg *credentials.Registry, opts Options) 
 // fingerprint identifies what a token was minted with, so that a changed
 // config entry does not serve tokens minted under the old one.
 func fingerprint(r *credentials.Registry) string {
-	f := []any{r.Provider, r.TokenURL, r.Grant, r.Scopes, r.ClientID, r.Username, r.Command, r.Format, r.Insecure}
-	if r.Provider == credentials.ProviderECR { // only there, so other entries keep their cached tokens
-		f = append(f, r.AWSProfile, r.AWSRoleARN, r.AWSRegion)
+	parts := []any{r.Provider, r.TokenURL, r.Grant, r.Scopes, r.ClientID, r.Username, r.Command, r.Format, r.Insecure}
+	if r.Identity != nil {
+		// Only keyless entries add these, so other entries keep their
+		// cached tokens across an upgrade.
+		id := *r.Identity
+		id.Line = 0
+		parts = append(parts, r.Audience, id)
 	}
-	b, _ := json.Marshal(f)
+	if r.Provider == credentials.ProviderECR { // likewise
+		parts = append(parts, r.AWSProfile, r.AWSRoleARN, r.AWSRegion)
+	}
+	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }

@@ -769,6 +769,15 @@ func TestInstall_withoutNerdctl(t *testing.T) {
 	m.wantGoTools("crane", "oras", "regctl", "token-server", "golangci-lint")
 }
 
+// MINT_INSTALL_LINT=0 (make demo) skips golangci-lint.
+func TestInstall_withoutLint(t *testing.T) {
+	t.Parallel()
+	m := newMachine(t)
+	m.env["MINT_INSTALL_LINT"] = "0"
+	wantOK(t, installSh, m.run(installSh))
+	m.wantGoTools("crane", "oras", "regctl", "token-server", "nerdctl")
+}
+
 // MINT_TOOLS cannot be created: one line from each script.
 func TestInstall_toolsDirUnwritable(t *testing.T) {
 	t.Parallel()

@@ -19,6 +19,28 @@
 //	MINT_OIDC_TTL            access token life in seconds (default 10)
 //	MINT_OIDC_PORT           port on 127.0.0.1; 0 or unset picks a free one
 //
+// Keyless exchange (optional; without MINT_OIDC_KEYLESS_AUDIENCE nothing of
+// it exists):
+//
+//	MINT_OIDC_KEYLESS_AUDIENCE    the audience a subject token must carry
+//	MINT_OIDC_KEYLESS_CLIENT_ID   a public client (no secret) allowed the
+//	                              two grants below
+//	MINT_OIDC_CI_REQUEST_TOKEN    the bearer token GET /ci/token requires
+//
+// With them the server also stands in for a CI system's identity endpoint
+// (GitHub Actions' shape): GET /ci/token?audience=AUD[&ttl=SECONDS] with
+// "Authorization: bearer $MINT_OIDC_CI_REQUEST_TOKEN" answers
+// {"count":1,"value":JWT}, an RS256 JWT (iss ISSUER/ci, sub "repo:mint/e2e",
+// aud AUD, exp now+ttl, default 300 s, negative for an expired one) signed
+// by a key of its own. The token endpoint then performs RFC 8693 token
+// exchange (subject_token) and the RFC 7523 JWT bearer grant (assertion):
+// the JWT's signature, issuer, audience and expiry are checked (jose
+// jwtVerify; any failure is 400 invalid_grant naming what failed), and the
+// answer is an access token of the client as client_credentials issues it
+// (opaque, living MINT_OIDC_TTL, introspectable), with expires_in. /stats
+// adds "ci_tokens", "exchanges" (grants answered 200) and
+// "exchange_errors".
+//
 // When it listens it prints one line on stdout, "listening on
 // http://127.0.0.1:PORT". Endpoints: POST /token, POST /token/introspection
 // (oidc-provider's), and GET /stats, which answers the request counters as
@@ -44,9 +66,22 @@ const port = Number(env.MINT_OIDC_PORT || 0);
 if (!Number.isInteger(ttl) || ttl <= 0) die(`MINT_OIDC_TTL=${env.MINT_OIDC_TTL}: want whole seconds > 0`);
 if (!Number.isInteger(port) || port < 0 || port > 65535) die(`MINT_OIDC_PORT=${env.MINT_OIDC_PORT}: want a port`);
 
-const { default: Provider } = await import(
+const { default: Provider, errors } = await import(
   pathToFileURL(path.join(modules, 'node_modules', 'oidc-provider', 'lib', 'index.js')).href
 );
+
+const TE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const JB = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const keylessAudience = env.MINT_OIDC_KEYLESS_AUDIENCE || '';
+let jose = null;
+let ciKey = null; // { privateKey, publicKey } of the CI stand-in
+if (keylessAudience) {
+  if (!env.MINT_OIDC_KEYLESS_CLIENT_ID) die('MINT_OIDC_KEYLESS_CLIENT_ID is not set');
+  if (!env.MINT_OIDC_CI_REQUEST_TOKEN) die('MINT_OIDC_CI_REQUEST_TOKEN is not set');
+  // jose is oidc-provider's own dependency.
+  jose = await import(pathToFileURL(path.join(modules, 'node_modules', 'jose', 'dist', 'webapi', 'index.js')).href);
+  ciKey = await jose.generateKeyPair('RS256');
+}
 
 const client = (id, secret) => ({
   client_id: id,
@@ -57,6 +92,15 @@ const client = (id, secret) => ({
   token_endpoint_auth_method: 'client_secret_basic',
 });
 const clients = [client(clientId, clientSecret)];
+if (keylessAudience) {
+  clients.push({
+    client_id: env.MINT_OIDC_KEYLESS_CLIENT_ID,
+    grant_types: [TE, JB],
+    redirect_uris: [],
+    response_types: [],
+    token_endpoint_auth_method: 'none',
+  });
+}
 const introspectors = new Set([clientId]);
 if (env.MINT_OIDC_INTROSPECT_ID) {
   if (!env.MINT_OIDC_INTROSPECT_SECRET) die('MINT_OIDC_INTROSPECT_SECRET is not set');
@@ -65,6 +109,77 @@ if (env.MINT_OIDC_INTROSPECT_ID) {
 }
 
 const stats = { token_requests: 0, token_errors: 0, introspections: 0 };
+if (keylessAudience) Object.assign(stats, { ci_tokens: 0, exchanges: 0, exchange_errors: 0 });
+let issuer = '';
+
+// ciToken is the CI stand-in's GET /ci/token.
+async function ciToken(req, res) {
+  const send = (status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body) + '\n');
+  };
+  const auth = req.headers.authorization || '';
+  if (auth.toLowerCase() !== `bearer ${env.MINT_OIDC_CI_REQUEST_TOKEN}`.toLowerCase()) {
+    send(401, { message: 'bad bearer token' });
+    return;
+  }
+  const q = new URL(req.url, issuer).searchParams;
+  const ttlAsked = q.has('ttl') ? Number(q.get('ttl')) : 300;
+  if (!q.get('audience') || !Number.isInteger(ttlAsked)) {
+    send(400, { message: 'want audience and whole seconds of ttl' });
+    return;
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const value = await new jose.SignJWT({ repository: 'mint/e2e' })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'ci' })
+    .setIssuer(`${issuer}/ci`)
+    .setSubject('repo:mint/e2e')
+    .setAudience(q.get('audience'))
+    .setIssuedAt(now - (ttlAsked < 0 ? 600 : 0))
+    .setExpirationTime(now + ttlAsked)
+    .sign(ciKey.privateKey);
+  stats.ci_tokens++;
+  send(200, { count: 1, value });
+}
+
+// exchange performs both keyless grants for a provider (ctx is Koa's),
+// counting what it answers.
+const exchange = (provider) => async (ctx) => {
+  try {
+    await exchangeGrant(provider, ctx);
+    stats.exchanges++;
+  } catch (err) {
+    stats.exchange_errors++;
+    throw err;
+  }
+};
+
+async function exchangeGrant(provider, ctx) {
+  const p = ctx.oidc.params;
+  const subject = p.grant_type === TE ? p.subject_token : p.assertion;
+  if (!subject) throw new errors.InvalidRequest(p.grant_type === TE ? 'missing subject_token' : 'missing assertion');
+  if (p.grant_type === TE && p.subject_token_type !== 'urn:ietf:params:oauth:token-type:jwt'
+      && p.subject_token_type !== 'urn:ietf:params:oauth:token-type:id_token') {
+    throw new errors.InvalidRequest('unsupported subject_token_type');
+  }
+  try {
+    await jose.jwtVerify(subject, ciKey.publicKey, { issuer: `${issuer}/ci`, audience: keylessAudience, algorithms: ['RS256'] });
+  } catch (err) {
+    // error_description says which check failed (the default text does not).
+    const e = new errors.InvalidGrant('subject token rejected');
+    e.error_description = `subject token rejected: ${err.code || 'ERR'}: ${err.message}`;
+    throw e;
+  }
+  const t = new provider.ClientCredentials({ client: ctx.oidc.client, scope: p.scope || undefined });
+  const value = await t.save();
+  ctx.body = {
+    access_token: value,
+    token_type: 'Bearer',
+    expires_in: t.expiration,
+    ...(t.scope ? { scope: t.scope } : {}),
+    ...(p.grant_type === TE ? { issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' } : {}),
+  };
+}
 let handler = null; // provider.callback(), once the port (part of the issuer) is known
 
 const server = http.createServer((req, res) => {
@@ -74,11 +189,19 @@ const server = http.createServer((req, res) => {
     res.end(JSON.stringify(stats) + '\n');
     return;
   }
+  if (keylessAudience && req.method === 'GET' && url === '/ci/token') {
+    ciToken(req, res).catch((err) => {
+      res.writeHead(500);
+      res.end(`${err}\n`);
+    });
+    return;
+  }
   if (req.method === 'POST' && url === '/token') {
     stats.token_requests++;
     res.on('finish', () => {
       if (res.statusCode >= 400) stats.token_errors++;
     });
+
   } else if (req.method === 'POST' && url === '/token/introspection') {
     stats.introspections++;
   }
@@ -87,7 +210,7 @@ const server = http.createServer((req, res) => {
 
 server.listen(port, '127.0.0.1', () => {
   const { port: bound } = server.address();
-  const issuer = `http://127.0.0.1:${bound}`;
+  issuer = `http://127.0.0.1:${bound}`;
   const provider = new Provider(issuer, {
     clients,
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
@@ -103,6 +226,11 @@ server.listen(port, '127.0.0.1', () => {
     },
     ttl: { ClientCredentials: ttl },
   });
+  if (keylessAudience) {
+    const teParams = ['subject_token', 'subject_token_type', 'audience', 'resource', 'scope', 'requested_token_type', 'actor_token', 'actor_token_type'];
+    provider.registerGrantType(TE, exchange(provider), teParams, ['resource', 'audience']);
+    provider.registerGrantType(JB, exchange(provider), ['assertion', 'scope', 'audience', 'resource'], ['resource', 'audience']);
+  }
   provider.on('server_error', (ctx, err) => process.stderr.write(`oidc-server: server_error: ${err}\n`));
   handler = provider.callback();
   process.stdout.write(`listening on ${issuer}\n`);

@@ -25,24 +25,23 @@ type command struct {
 	run func(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) int
 }
 
-// commands is every operator command by name; help's own entries are added
-// by init (help lists this table, so it cannot be in it).
-var commands = map[string]command{
-	"configure": {summary: "set credsStore/credHelpers to mint in the Docker (and containers) config; --undo", run: runConfigure},
-	"doctor":    {summary: "find what breaks pulls and say how to fix it", run: runDoctor},
-	"export":    {summary: "write current credentials as a Kubernetes Secret or a config.json (holds secrets)", run: runExport},
-	"import":    {summary: "move plaintext auths from config.json into the keychain", run: runImport},
-	"kubelet":   {summary: "kubelet image credential provider (CredentialProviderRequest on stdin)", run: runKubelet},
-	"login":     {summary: "store a registry's root credential (and prove it by minting a token)", run: runLogin},
-	"logout":    {summary: "remove a registry's root credential and its cached tokens", run: runLogout},
-	"status":    {summary: "list stored registries, providers and token expiry (no secrets)", run: runStatus},
-}
-
-func init() {
+// commands returns the table of every operator command by name. It is a
+// function, not a variable, because help lists the table it is in.
+func commands() map[string]command {
 	help := command{summary: "show this help, or a command's help", run: runHelp}
-	commands["help"] = help
-	commands["--help"] = help
-	commands["-h"] = help
+	return map[string]command{
+		"help":      help,
+		"--help":    help,
+		"-h":        help,
+		"configure": {summary: "set credsStore/credHelpers to mint in the Docker (and containers) config; --undo", run: runConfigure},
+		"doctor":    {summary: "find what breaks pulls and say how to fix it", run: runDoctor},
+		"export":    {summary: "write current credentials as a Kubernetes Secret or a config.json (holds secrets)", run: runExport},
+		"import":    {summary: "move plaintext auths from config.json into the keychain", run: runImport},
+		"kubelet":   {summary: "kubelet image credential provider (CredentialProviderRequest on stdin)", run: runKubelet},
+		"login":     {summary: "store a registry's root credential (and prove it by minting a token)", run: runLogin},
+		"logout":    {summary: "remove a registry's root credential and its cached tokens", run: runLogout},
+		"status":    {summary: "list every registry the helper answers for: provider, token expiry, what is missing (no secrets)", run: runStatus},
+	}
 }
 
 // Run runs the operator command args[0] with the rest of args; ok is false
@@ -51,7 +50,7 @@ func Run(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdou
 	if len(args) == 0 {
 		return 0, false
 	}
-	c, ok := commands[args[0]]
+	c, ok := commands()[args[0]]
 	if !ok {
 		return 0, false
 	}
@@ -60,8 +59,9 @@ func Run(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdou
 
 // commandNames returns the registered commands, sorted.
 func commandNames() []string {
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	table := commands()
+	names := make([]string, 0, len(table))
+	for n := range table {
 		names = append(names, n)
 	}
 	sort.Strings(names)

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +24,8 @@ import (
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider/static"
 	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/file"
+	"github.com/docker-credential-mint/mint/store/trust"
 )
 
 var doctorUsage = usage{
@@ -30,7 +34,9 @@ var doctorUsage = usage{
 	text: `Looks for what breaks pulls and says how to fix each problem, one line per
 finding with its severity (error: pulls fail or use the wrong credential;
 warn: a risk or a credential in plain text; info: what is in use). It checks
-the config file, which keychain is in use and why the others were skipped,
+the config file (that no other user can write it or its exec commands),
+which keychain is in use and why the others were skipped, that the file
+store's directory and files are closed to other users,
 that the keychain answers (not locked), the Docker config ($DOCKER_CONFIG/
 config.json): that it parses, that every credsStore/credHelpers helper is on
 PATH, that it routes to mint, plaintext "auths" and entries shadowing what
@@ -71,8 +77,19 @@ type doctor struct {
 	findings []finding
 }
 
+// add records a finding. Every string and error it is given is printed
+// through printable: paths, registry keys, usernames and helper names come
+// from files and stores that may hold control characters.
 func (d *doctor) add(sev, fix, format string, args ...any) {
-	d.findings = append(d.findings, finding{sev: sev, what: fmt.Sprintf(format, args...), fix: fix})
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = printable(v)
+		case error:
+			args[i] = printable(credentials.OneLine(v.Error()))
+		}
+	}
+	d.findings = append(d.findings, finding{sev: sev, what: fmt.Sprintf(format, args...), fix: printable(fix)})
 }
 
 func runDoctor(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -109,8 +126,14 @@ func runDoctor(ctx context.Context, e *wire.Env, args []string, stdin io.Reader,
 // checkConfig loads the config file; a broken one fails every get.
 func (d *doctor) checkConfig() *credentials.Config {
 	cfg, err := d.e.LoadConfig()
-	if err != nil {
+	var untrusted *trust.Error
+	switch {
+	case errors.As(err, &untrusted):
+		d.add(sevError, untrusted.Fix, "%s: another user could make it run commands or send secrets anywhere, so until then every get, and so every pull, fails", strings.TrimSuffix(err.Error(), "; fix: "+untrusted.Fix))
+	case err != nil:
 		d.add(sevError, "correct the file; until then every get, and so every pull, fails with this error", "%s", err)
+	}
+	if err != nil {
 		path, _ := d.e.ConfigPath()
 		return &credentials.Config{File: path, Keychain: credentials.KeychainAuto}
 	}
@@ -157,6 +180,9 @@ func (d *doctor) checkKeychain(ctx context.Context, cfg *credentials.Config) sto
 	if name == credentials.KeychainFile {
 		fix = "make the file store's directory (" + wire.EnvDataDir + ", else $XDG_DATA_HOME/docker-credential-mint) a directory the user can write, with its key file readable"
 	}
+	if name == credentials.KeychainFile {
+		d.checkFileStore(ctx, b)
+	}
 	lctx, cancel := context.WithTimeout(ctx, keychainProbeTimeout)
 	defer cancel()
 	if _, err := b.List(lctx); err != nil {
@@ -168,6 +194,33 @@ func (d *doctor) checkKeychain(ctx context.Context, cfg *credentials.Config) sto
 		return nil
 	}
 	return b
+}
+
+// checkFileStore reports a file store whose directory, store files or key
+// file group or others can read: the files are encrypted, but with the key
+// file anyone reads every credential. The store makes them 0700 and 0600;
+// an older version, a copy or a mounted key file may not be.
+func (d *doctor) checkFileStore(ctx context.Context, roots store.Backend) {
+	st, ok := roots.(*file.Store)
+	if !ok || runtime.GOOS == "windows" { // there ACLs, not mode bits, say who reads
+		return
+	}
+	const why = "anyone who can read the key file and a store file reads every credential"
+	check := func(what, path, chmod string) {
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			return
+		}
+		d.add(sevWarn, "chmod "+chmod+" "+path, "%s %s is open to group or others (mode %04o): %s", what, path, uint32(fi.Mode().Perm()), why)
+	}
+	check("the file store's directory", filepath.Dir(st.Path()), "700")
+	check("store file", st.Path(), "600")
+	if tb, err := d.e.OpenBackend(ctx, credentials.KeychainFile, wire.NSTokens); err == nil {
+		if ts, ok := tb.(*file.Store); ok {
+			check("store file", ts.Path(), "600")
+		}
+	}
+	check("key file", st.KeyFile(), "600")
 }
 
 // checkStored finds stored static credentials whose JWT has expired and

@@ -187,3 +187,50 @@ func TestDoctor_partialUpgrade(t *testing.T) {
 		t.Errorf("doctor with builds at two versions: exit %d\n%s", code, out)
 	}
 }
+
+// TestDoctor_configWritableByOthers: a config whose directory others can
+// write is refused by every get; doctor says so, with the chmod, instead
+// of finding nothing.
+func TestDoctor_configWritableByOthers(t *testing.T) {
+	o := doctorEnv(t)
+	o.write("config/docker-credential-mint/config.yaml", "keychain: file\n")
+	if err := os.Chmod(o.path("config/docker-credential-mint"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	out := doctorGolden(t, o, "mint-config-untrusted", 1)
+	if !strings.Contains(out, "fix: chmod go-w "+o.path("config/docker-credential-mint")) {
+		t.Errorf("doctor does not name the chmod:\n%s", out)
+	}
+}
+
+// TestDoctor_fileStoreReadable: a file store directory, store file or key
+// file that group or others can read is a warning with its chmod.
+func TestDoctor_fileStoreReadable(t *testing.T) {
+	o := doctorEnv(t)
+	for path, mode := range map[string]os.FileMode{
+		"data/docker-credential-mint":                  0o755,
+		"data/docker-credential-mint/credentials.mint": 0o640,
+		"data/docker-credential-mint/key":              0o644,
+	} {
+		if err := os.Chmod(o.path(path), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := doctorGolden(t, o, "file-store-readable", 1)
+	for _, want := range []string{"fix: chmod 700 " + o.path("data/docker-credential-mint"), "fix: chmod 600 " + o.path("data/docker-credential-mint/key")} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor does not say %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestDoctor_controlCharacters: a Docker config key with an ESC sequence
+// and a newline is printed escaped, on its finding's one line.
+func TestDoctor_controlCharacters(t *testing.T) {
+	o := doctorEnv(t)
+	o.write("docker/config.json", "{\n\t\"credsStore\": \"mint\",\n\t\"credHelpers\": {\n\t\t\"evil.example\\u001b[2J\\nerror  all is well\\u009b\": \"gone\\u001b[31m\"\n\t}\n}\n")
+	out := doctorGolden(t, o, "control-characters", 1)
+	if strings.ContainsAny(out, "\x1b\u009b") || !strings.Contains(out, `credHelpers[evil.example\x1b[2J\nerror all is well\u009b] names docker-credential-gone\x1b[31m,`) {
+		t.Errorf("doctor printed a control character raw:\n%q", out)
+	}
+}

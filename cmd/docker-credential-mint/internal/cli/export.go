@@ -40,9 +40,10 @@ cannot run the helper. Provider registries are exported with a freshly served
 minted token, not the root credential. Default: every registry that list shows.
 
 THE OUTPUT HOLDS SECRETS. It is written to stdout, or with --output to FILE
-(mode 0600, replaced atomically). Minted tokens expire: a warning on stderr says
-when the first one does; export again before then. The kubelet cannot use
-identity tokens (username <token>); a Secret holding one says so on stderr.`,
+(mode 0600, replaced atomically; a FILE that is a symbolic link is refused).
+Minted tokens expire: a warning on stderr says when the first one does;
+export again before then. The kubelet cannot use identity tokens (username
+<token>); a Secret holding one says so on stderr.`,
 	examples: []string{
 		"docker-credential-mint export --registry registry.example.com --name regcred --namespace apps | kubectl apply -f -",
 		"docker-credential-mint export --format config --output /mnt/node/.docker/config.json",
@@ -118,7 +119,7 @@ func runExport(ctx context.Context, e *wire.Env, args []string, stdin io.Reader,
 		doc = secretYAML(*name, *namespace, config)
 	}
 	if *output != "" {
-		if err := dockercfg.WriteFileAtomic(*output, doc, 0o600); err != nil {
+		if err := dockercfg.WriteFileNoFollow(*output, doc, 0o600); err != nil {
 			return fail(stderr, "export", err)
 		}
 	} else if _, err := stdout.Write(doc); err != nil {

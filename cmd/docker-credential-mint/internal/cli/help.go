@@ -35,7 +35,7 @@ func runHelp(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, s
 		writeHelp(stdout)
 		return 0
 	case 1:
-		c, ok := commands[pos[0]]
+		c, ok := commands()[pos[0]]
 		if !ok || strings.HasPrefix(pos[0], "-") {
 			return usageError(stderr, helpUsage, "unknown command %q", pos[0])
 		}
@@ -73,7 +73,7 @@ Commands:
 		if strings.HasPrefix(n, "-") {
 			continue
 		}
-		fmt.Fprintf(w, "  docker-credential-mint %-*s   %s\n", width, n, commands[n].summary)
+		fmt.Fprintf(w, "  docker-credential-mint %-*s   %s\n", width, n, commands()[n].summary)
 	}
 	fmt.Fprint(w, `
 Run "docker-credential-mint COMMAND --help" for a command's flags and examples.

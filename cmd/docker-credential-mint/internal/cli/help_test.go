@@ -21,7 +21,7 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%s lists its aliases:\n%s", alias, out)
 		}
 		for _, name := range commandNames() {
-			if !strings.HasPrefix(name, "-") && !strings.Contains(out, commands[name].summary) {
+			if !strings.HasPrefix(name, "-") && !strings.Contains(out, commands()[name].summary) {
 				t.Errorf("%s lacks %s's summary", alias, name)
 			}
 		}

@@ -99,7 +99,7 @@ func (o *opEnv) env(stderr io.Writer) *wire.Env {
 // the exit status.
 func (o *opEnv) run(stdin string, name string, args ...string) (string, string, int) {
 	o.t.Helper()
-	c, ok := commands[name]
+	c, ok := commands()[name]
 	if !ok {
 		o.t.Fatalf("command %q is not registered", name)
 	}
@@ -242,7 +242,7 @@ func TestHumanDuration(t *testing.T) {
 func TestOperator_everyCommandHasHelp(t *testing.T) {
 	o := newOpEnv(t)
 	for _, name := range []string{"help", "login", "logout", "status", "doctor", "configure", "import"} {
-		if _, ok := commands[name]; !ok {
+		if _, ok := commands()[name]; !ok {
 			t.Errorf("command %s is not registered", name)
 			continue
 		}

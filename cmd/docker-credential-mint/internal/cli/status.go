@@ -76,18 +76,20 @@ func runStatus(ctx context.Context, e *wire.Env, args []string, stdin io.Reader,
 		return fail(stderr, "status", err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
 		if rows == nil {
 			rows = []statusRow{}
 		}
-		if err := enc.Encode(rows); err != nil {
+		b, err := json.MarshalIndent(rows, "", "  ")
+		if err != nil {
+			return fail(stderr, "status", err)
+		}
+		if _, err := stdout.Write(append(printableJSON(b), '\n')); err != nil {
 			return fail(stderr, "status", err)
 		}
 		return 0
 	}
 	if len(rows) == 0 {
-		fmt.Fprintf(stdout, "No credentials stored (keychain %s). Store one with: docker-credential-mint login REGISTRY\n", w.Keychain)
+		fmt.Fprintf(stdout, "No credentials stored (keychain %s). Store one with: docker-credential-mint login REGISTRY\n", printable(w.Keychain))
 		return 0
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -104,7 +106,9 @@ func runStatus(ctx context.Context, e *wire.Env, args []string, stdin io.Reader,
 		if left == "" {
 			left = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ServerURL, r.Username, r.Keychain, r.Provider, exp, left)
+		// Fields come from the store and the config: escaped, a username
+		// cannot recolour the terminal or draw a row or column.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(r.ServerURL), printable(r.Username), printable(r.Keychain), printable(r.Provider), exp, printable(left))
 	}
 	if err := tw.Flush(); err != nil {
 		return fail(stderr, "status", err)

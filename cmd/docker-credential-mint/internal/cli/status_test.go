@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,35 @@ func TestBinary_status(t *testing.T) {
 	}
 	if strings.Contains(out, canary) {
 		t.Error("status printed a secret")
+	}
+}
+
+// TestStatus_controlCharacters: a stored username with an ESC sequence and
+// a newline (which drew a fake row) and a server URL with a tab are printed
+// escaped: no control character reaches the terminal, one row per
+// registry. --json escapes them as JSON does.
+func TestStatus_controlCharacters(t *testing.T) {
+	o := newOpEnv(t)
+	o.store("quay.io", "me\x1b[1A\x1b[2K\nghcr.io                  admin  file  static  -  -", canary)
+	o.store("ghcr.io", "tab\there\u009b31m\u202eevil\x7f", canary)
+	out := o.must("", "status")
+	if strings.ContainsAny(out, "\x1b\t\x7f\u009b\u202e") {
+		t.Errorf("status printed a control character raw:\n%q", out)
+	}
+	if lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); len(lines) != 3 {
+		t.Errorf("status printed %d lines, want a header and 2 rows:\n%s", len(lines), out)
+	}
+	for _, want := range []string{`me\x1b[1A\x1b[2K\nghcr.io`, `tab\there\u009b31m\u202eevil\x7f`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	js := o.must("", "status", "--json")
+	if strings.ContainsAny(js, "\x1b\t\x7f\u009b\u202e") || !strings.Contains(js, `me\u001b[1A\u001b[2K\nghcr.io`) || !strings.Contains(js, `tab\there\u009b31m\u202eevil\u007f`) {
+		t.Errorf("status --json did not escape the control characters:\n%q", js)
+	}
+	var rows []statusRow
+	if err := json.Unmarshal([]byte(js), &rows); err != nil || len(rows) != 2 || rows[0].Username != "tab\there\u009b31m\u202eevil\x7f" {
+		t.Errorf("status --json does not decode to the stored usernames: %+v, %v", rows, err)
 	}
 }

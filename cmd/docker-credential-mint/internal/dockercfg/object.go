@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/docker-credential-mint/mint/store/atomicfile"
+	"github.com/docker-credential-mint/mint/store/trust"
 )
 
 // Object is a JSON object's text cut into members, so that an edit
@@ -291,15 +292,92 @@ func ReadFile(path string) (*Object, fs.FileMode, error) {
 
 // WriteFileAtomic replaces path with data: a temporary file in the same
 // directory, given mode, synced, then renamed over path, and the directory
-// synced, so a crash leaves the old file or the new one, never a mix. A
-// symbolic link is followed: its target is replaced, the link kept.
+// synced, so a crash leaves the old file or the new one, never a mix.
+//
+// A symbolic link (a config.json kept in a dotfiles repository) is
+// followed, its target replaced and the link kept, only when no other user
+// could have planted or redirected it: every link on the way and the final
+// file belong to this user or root, and the directories holding them are
+// writable by no one else (see package trust). Any other link is refused in
+// one line naming the fix, and nothing is written: a link planted in a
+// shared directory would otherwise make root overwrite any file, as the
+// kernel's protected_symlinks, which such a resolution bypasses, prevents.
 func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	if target, err := filepath.EvalSymlinks(path); err == nil {
-		path = target
+	target, err := followTrusted(path)
+	if err != nil {
+		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	return writeFile(target, data, mode)
+}
+
+// WriteFileNoFollow replaces path as WriteFileAtomic does, but refuses
+// when path is a symbolic link, whoever owns it: export --output writes
+// credentials, and a link is not what the user named.
+func WriteFileNoFollow(path string, data []byte, mode fs.FileMode) error {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link: not writing credentials through it (another user could have planted it); remove it or name the file it points to", path)
+	}
+	return writeFile(path, data, mode)
+}
+
+// writeFile creates path's directory (0700) when missing and replaces path.
+// The rename replaces a directory entry and never follows a link.
+func writeFile(path string, data []byte, mode fs.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(path, data, mode)
+}
+
+// maxLinks bounds a chain of symbolic links, as the kernel's MAXSYMLINKS.
+const maxLinks = 40
+
+// followTrusted resolves path's final component through symbolic links
+// that no other user could have planted, and returns the file to replace
+// (path itself when it is not a link; a link's target that does not exist
+// yet is created). Links in path's directories are the kernel's to follow.
+func followTrusted(path string) (string, error) {
+	p := path
+	for range maxLinks {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			if p != path {
+				if err := trust.Dir(filepath.Dir(p)); err != nil {
+					return "", refuseLink(path, err)
+				}
+			}
+			return p, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if p != path || fi.Mode()&fs.ModeSymlink != 0 {
+			// A link, or a link's target: it and its directory must be
+			// this user's or root's alone.
+			if err := trust.Owner(p, fi); err != nil {
+				return "", refuseLink(path, err)
+			}
+			if err := trust.Dir(filepath.Dir(p)); err != nil {
+				return "", refuseLink(path, err)
+			}
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			return p, nil
+		}
+		dst, err := os.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(dst) {
+			dst = filepath.Join(filepath.Dir(p), dst)
+		}
+		p = dst
+	}
+	return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+}
+
+// refuseLink is the one-line refusal of a link another user could have
+// planted or redirected.
+func refuseLink(path string, err error) error {
+	return fmt.Errorf("%s is a symbolic link another user could have planted or redirected, not followed: %w, or remove the link", path, err)
 }

@@ -43,9 +43,15 @@ func Run(e *wire.Env, args []string, request []byte) error {
 }
 
 // fullPath finds the full build: $DOCKER_CREDENTIAL_MINT_FULL, else next to
-// this executable, else on PATH.
+// this executable, else in an absolute directory of PATH. Never in the
+// current directory (an empty or relative PATH element, or a relative
+// $DOCKER_CREDENTIAL_MINT_FULL): a program planted there would be handed
+// the request, a login's password included.
 func fullPath(e *wire.Env) (string, error) {
 	if p := e.Getenv(EnvFull); p != "" {
+		if !filepath.IsAbs(p) {
+			return "", fmt.Errorf("%s=%s is not an absolute path: name the full build by its absolute path", EnvFull, p)
+		}
 		return p, nil
 	}
 	if self, err := os.Executable(); err == nil {

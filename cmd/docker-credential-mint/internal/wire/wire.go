@@ -322,11 +322,16 @@ func staticCheck(h credentials.Host, e store.Entry) error {
 	return static.Check(h, e)
 }
 
-// LookPath finds a program on e's $PATH, as exec.LookPath does on os's.
+// LookPath finds a program on e's $PATH, as exec.LookPath does on os's,
+// in absolute directories only: an empty or relative PATH element (the
+// current directory, which another user may control) is skipped, never
+// searched. os/exec refuses such a result too (exec.ErrDot), so Docker
+// would not run a helper found there; and the hand-off gives the full
+// build the request on stdin, a login's password included.
 func (e *Env) LookPath(name string) (string, bool) {
 	for _, dir := range filepath.SplitList(e.Getenv("PATH")) {
-		if dir == "" {
-			dir = "."
+		if !filepath.IsAbs(dir) {
+			continue
 		}
 		if p, ok := LookIn(dir, name); ok {
 			return p, true
