@@ -40,16 +40,23 @@ func checkConfigFile(path string, f *os.File) error {
 	return nil
 }
 
-// checkCommands refuses an exec entry whose command (an absolute path)
-// another user could have written.
+// checkCommands refuses an exec entry's command, or an identity block's
+// command, that is an absolute path another user could have written.
 func checkCommands(c *Config) error {
 	for i := range c.Registries {
 		r := &c.Registries[i]
-		if r.Provider != ProviderExec || len(r.Command) == 0 || !filepath.IsAbs(r.Command[0]) {
+		key, argv := "command", r.Command
+		if r.Provider != ProviderExec {
+			argv = nil
+		}
+		if r.Identity != nil && r.Identity.Source == IdentityExec {
+			key, argv = "identity.command", r.Identity.Command
+		}
+		if len(argv) == 0 || !filepath.IsAbs(argv[0]) {
 			continue
 		}
-		if err := CheckTrustedFile(r.Command[0]); err != nil {
-			return fmt.Errorf("config %s:%d: command: refused: %w", c.File, r.Line, err)
+		if err := CheckTrustedFile(argv[0]); err != nil {
+			return fmt.Errorf("config %s:%d: %s: refused: %w", c.File, r.Line, key, err)
 		}
 	}
 	return nil

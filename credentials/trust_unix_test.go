@@ -147,6 +147,20 @@ func TestLoadConfigFile_otherUsers(t *testing.T) {
 		usertest.WriteFile(t, path, execConfig(tok), 0o644, 0)
 		_, err = LoadConfigFile(path)
 		refusedConfig(t, err, "command: refused: "+tok+" belongs to uid 65534")
+
+		// A keyless entry's identity command, the same.
+		usertest.WriteFile(t, path, `registries:
+  - match: keyless.example
+    provider: oauth2
+    grant: token_exchange
+    token_url: https://sts.example/token
+    username: oauth2accesstoken
+    identity:
+      source: exec
+      command: [`+tok+`]
+`, 0o644, 0)
+		_, err = LoadConfigFile(path)
+		refusedConfig(t, err, "identity.command: refused: "+tok+" belongs to uid 65534")
 	})
 	t.Run("unprivileged", func(t *testing.T) {
 		base := usertest.SharedDir(t)
