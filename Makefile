@@ -74,6 +74,7 @@ lint:
 # short-lived tokens from a real OAuth2 server, pulled across several token
 # lifetimes while the helper mints and refreshes.
 demo: export MINT_INSTALL_LINT = 0
+demo: export MINT_INSTALL_MOTO = 0
 demo: deps build
 	@bash cmd/docker-credential-mint/demo.sh $(BIN)
 	@printf '\n\033[1m== part 2: short-lived OAuth2 tokens, minted and refreshed by the helper\033[0m\n'

@@ -122,6 +122,19 @@ if [[ ${1:-} == -u ]]; then echo "${SHIM_UID:-0}"; else echo "uid=${SHIM_UID:-0}
 	"sleep": `
 echo "$*" >>"$SHIM_STATE/sleep.calls"
 `,
+	// python3: imports moto unless SHIM_NO_MOTO is set; pip "installs" it
+	// (a marker file) unless SHIM_PIP_FAIL is set.
+	"python3": `
+echo "$*" >>"$SHIM_STATE/python3.calls"
+case "$*" in
+"-c import moto.server")
+	[[ -z ${SHIM_NO_MOTO:-} || -f $SHIM_STATE/moto ]] ;;
+"-m pip install"*)
+	[[ -z ${SHIM_PIP_FAIL:-} ]] || { echo "pip: no network (test stand-in)" >&2; exit 1; }
+	: >"$SHIM_STATE/moto" ;;
+*) echo "python3 (test stand-in): unexpected: python3 $*" >&2; exit 2 ;;
+esac
+`,
 	// go: "builds" a stand-in binary that go version -m describes as built
 	// from the package's module (every path prefix of the package is listed
 	// as a module, so whichever is the module matches). The names in
@@ -851,4 +864,28 @@ func TestInstallTokenchain_npmInstallsNothing(t *testing.T) {
 	m = newMachine(t)
 	m.env["SHIM_NPM_VERSION"] = "8.5.0"
 	wantFailures(t, tokenchainSh, m.run(tokenchainSh), []string{"8.5.0", "not 9.x"})
+}
+
+// moto missing: pip installs it, one line; pip failing: one failure line
+// naming the fix; MINT_INSTALL_MOTO=0 (make demo) leaves it alone.
+func TestInstall_moto(t *testing.T) {
+	t.Parallel()
+	m := newMachine(t)
+	m.env["SHIM_NO_MOTO"] = "1"
+	r := m.run(installSh)
+	wantOK(t, installSh, r)
+	if !strings.Contains(r.stdout, "installed moto") {
+		t.Errorf("stdout %q does not say moto was installed", r.stdout)
+	}
+
+	m = newMachine(t)
+	m.env["SHIM_NO_MOTO"] = "1"
+	m.env["SHIM_PIP_FAIL"] = "1"
+	wantFailures(t, installSh, m.run(installSh), []string{"moto", "pip install"})
+
+	m = newMachine(t)
+	m.env["SHIM_NO_MOTO"] = "1"
+	m.env["SHIM_PIP_FAIL"] = "1"
+	m.env["MINT_INSTALL_MOTO"] = "0"
+	wantOK(t, installSh, m.run(installSh))
 }
