@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -372,32 +373,43 @@ func (p *parser) top(doc *yamlsub.Node, c *Config) error {
 	})
 }
 
-// allowed lists, per provider, the keys an entry may have besides match and
-// provider; required lists those it must have.
-var (
-	allowed = map[string]map[string]bool{
-		ProviderStatic:   {},
-		ProviderExec:     {"command": true, "format": true, "username": true, "lifetime": true, "timeout": true, "refresh_before": true},
-		ProviderOAuth2:   {"token_url": true, "grant": true, "scopes": true, "username": true, "client_id": true, "auth_style": true, "refresh_before": true, "lifetime": true, "timeout": true, "insecure": true, "audience": true, "identity": true},
-		ProviderRegistry: {"lifetime": true, "timeout": true, "insecure": true, "refresh_before": true},
-		ProviderECR:      {"refresh_before": true, "timeout": true, "aws_profile": true, "aws_role_arn": true, "aws_region": true},
-		ProviderGCR:      {"refresh_before": true},
-		ProviderACR:      {"refresh_before": true},
+// allowedKeys returns the keys an entry of provider may have besides match
+// and provider; ok is false for an unknown provider. Switches, not
+// package-level maps: every get runs this package's init.
+func allowedKeys(provider string) (keys []string, ok bool) {
+	switch provider {
+	case ProviderStatic:
+		return nil, true
+	case ProviderExec:
+		return []string{"command", "format", "username", "lifetime", "timeout", "refresh_before"}, true
+	case ProviderOAuth2:
+		return []string{"token_url", "grant", "scopes", "username", "client_id", "auth_style", "refresh_before", "lifetime", "timeout", "insecure", "audience", "identity"}, true
+	case ProviderRegistry:
+		return []string{"lifetime", "timeout", "insecure", "refresh_before"}, true
+	case ProviderECR:
+		return []string{"refresh_before", "timeout", "aws_profile", "aws_role_arn", "aws_region"}, true
+	case ProviderGCR, ProviderACR:
+		return []string{"refresh_before"}, true
 	}
-	knownKeys = map[string]bool{
-		"match": true, "provider": true, "token_url": true, "grant": true, "scopes": true,
-		"username": true, "client_id": true, "refresh_before": true, "command": true,
-		"format": true, "lifetime": true, "timeout": true, "insecure": true, "auth_style": true,
-		"audience": true, "identity": true,
-		"aws_profile": true, "aws_role_arn": true, "aws_region": true,
+	return nil, false
+}
+
+// knownKey reports whether key is an entry key of any provider.
+func knownKey(key string) bool {
+	switch key {
+	case "match", "provider", "token_url", "grant", "scopes", "username", "client_id", "refresh_before", "command",
+		"format", "lifetime", "timeout", "insecure", "auth_style", "audience", "identity",
+		"aws_profile", "aws_role_arn", "aws_region":
+		return true
 	}
-)
+	return false
+}
 
 func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 	r := Registry{Line: n.Line}
 	keys := map[string]*yamlsub.Node{}
 	err := p.mapping(n, "registries", func(key string, k, v *yamlsub.Node) error {
-		if !knownKeys[key] {
+		if !knownKey(key) {
 			return p.errf(k, key, "unknown key")
 		}
 		keys[key] = k
@@ -463,12 +475,12 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 	if _, ok := keys["provider"]; !ok {
 		return r, p.errf(n, "provider", "required")
 	}
-	ok := allowed[r.Provider]
-	if ok == nil {
+	ok, known := allowedKeys(r.Provider)
+	if !known {
 		return r, p.errf(keys["provider"], "provider", "%q is not one of static, exec, oauth2, registry, ecr, gcr, acr", r.Provider)
 	}
 	for key, k := range keys {
-		if key != "match" && key != "provider" && !ok[key] {
+		if key != "match" && key != "provider" && !slices.Contains(ok, key) {
 			return r, p.errf(k, key, "not valid for provider %s", r.Provider)
 		}
 	}

@@ -5,6 +5,7 @@ package credentials
 
 import (
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials/internal/yamlsub"
@@ -69,24 +70,24 @@ func IsKeyless(grant string) bool {
 	return grant == GrantTokenExchange || grant == GrantJWTBearer
 }
 
-// identityKeys lists, per source, the keys its block may have besides
-// source; identityNeeds the one it must have.
-var (
-	identityKeys = map[string]map[string]bool{
-		IdentityGitHubActions: {"audience": true, "timeout": true},
-		IdentityGitLab:        {"env": true},
-		IdentityKubernetes:    {"path": true},
-		IdentityFile:          {"path": true},
-		IdentityExec:          {"command": true, "timeout": true},
-		IdentityKubelet:       {},
+// identityKeys returns the keys a source's block may have besides source,
+// and the one it must have; ok is false for an unknown source. A switch,
+// not a package-level map: every get runs this package's init.
+func identityKeys(source string) (allowed []string, need string, ok bool) {
+	switch source {
+	case IdentityGitHubActions:
+		return []string{"audience", "timeout"}, "", true
+	case IdentityGitLab:
+		return []string{"env"}, "env", true
+	case IdentityKubernetes, IdentityFile:
+		return []string{"path"}, "path", true
+	case IdentityExec:
+		return []string{"command", "timeout"}, "command", true
+	case IdentityKubelet:
+		return nil, "", true
 	}
-	identityNeeds = map[string]string{
-		IdentityGitLab:     "env",
-		IdentityKubernetes: "path",
-		IdentityFile:       "path",
-		IdentityExec:       "command",
-	}
-)
+	return nil, "", false
+}
 
 // identity parses an entry's identity block.
 func (p *parser) identity(n *yamlsub.Node) (*Identity, error) {
@@ -121,16 +122,16 @@ func (p *parser) identity(n *yamlsub.Node) (*Identity, error) {
 	if _, ok := keys["source"]; !ok {
 		return nil, p.errf(n, "identity.source", "required")
 	}
-	ok := identityKeys[id.Source]
-	if ok == nil {
+	allowed, need, ok := identityKeys(id.Source)
+	if !ok {
 		return nil, p.errf(keys["source"], "identity.source", "%q is not one of github-actions, gitlab, kubernetes, file, exec, kubelet", id.Source)
 	}
 	for key, k := range keys {
-		if key != "source" && !ok[key] {
+		if key != "source" && !slices.Contains(allowed, key) {
 			return nil, p.errf(k, "identity."+key, "not valid for source %s", id.Source)
 		}
 	}
-	if need := identityNeeds[id.Source]; need != "" && keys[need] == nil {
+	if need != "" && keys[need] == nil {
 		return nil, p.errf(n, "identity."+need, "required for source %s", id.Source)
 	}
 	return id, nil

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
@@ -55,8 +56,17 @@ type Router struct {
 	tokens  store.Backend
 	entries []entry // parallel to cfg.Registries
 	// detected are the implicit entries of credentials.DetectedProviders,
-	// by provider; empty when the config turns detection off.
-	detected map[string]*entry
+	// by provider, each made on first use (a get of a static registry
+	// never pays for them); nil when the config turns detection off.
+	detected map[string]*lazyEntry
+	opts     Options
+}
+
+// lazyEntry is an implicit entry, made once, when a host first needs it.
+type lazyEntry struct {
+	once sync.Once
+	reg  credentials.Registry
+	e    entry
 }
 
 type entry struct {
@@ -87,17 +97,25 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 		rt.entries[i] = e
 	}
 	if cfg.Detects() {
-		rt.detected = make(map[string]*entry, len(credentials.DetectedProviders))
+		rt.opts = opts
+		rt.detected = make(map[string]*lazyEntry, len(credentials.DetectedProviders))
 		for _, name := range credentials.DetectedProviders {
-			reg := credentials.DetectedRegistry(name)
-			e, err := newEntry(cfg, &reg, opts)
-			if err != nil {
-				return nil, err
-			}
-			rt.detected[name] = &e
+			rt.detected[name] = &lazyEntry{reg: credentials.DetectedRegistry(name)}
 		}
 	}
 	return rt, nil
+}
+
+// entry returns the implicit entry, making it on first use.
+func (l *lazyEntry) entry(rt *Router) *entry {
+	l.once.Do(func() {
+		e, err := newEntry(rt.cfg, &l.reg, rt.opts)
+		if err != nil {
+			e = entry{reg: &l.reg, err: err}
+		}
+		l.e = e
+	})
+	return &l.e
 }
 
 // newEntry makes the entry of reg: its provider (opts.Providers), sharing
@@ -119,14 +137,15 @@ func newEntry(cfg *credentials.Config, reg *credentials.Registry, opts Options) 
 		return entry{}, fmt.Errorf("router: config %s:%d: %w", cfg.File, reg.Line, err)
 	}
 	if minting {
+		fp := fingerprint(reg)
 		if p != nil {
 			// A failing endpoint sees one request per herd of gets.
-			p = provider.ShareFailures(p, provider.ShareOptions{Dir: opts.LockDir, Fingerprint: fingerprint(reg), Now: opts.Now})
+			p = provider.ShareFailures(p, provider.ShareOptions{Dir: opts.LockDir, Fingerprint: fp, Now: opts.Now})
 		}
 		e.cache = provider.Cached(p, opts.Tokens, provider.CacheOptions{
 			LockDir:       opts.LockDir,
 			RefreshBefore: reg.RefreshBefore,
-			Fingerprint:   fingerprint(reg),
+			Fingerprint:   fp,
 			Now:           opts.Now,
 			Warn:          opts.Warn,
 		})
@@ -170,8 +189,11 @@ func (rt *Router) match(h credentials.Host) (*entry, bool) {
 		if !ok {
 			return nil, false
 		}
-		e, ok := rt.detected[name]
-		return e, ok
+		l, ok := rt.detected[name]
+		if !ok {
+			return nil, false
+		}
+		return l.entry(rt), true
 	}
 	if reg.Provider == credentials.ProviderStatic {
 		return nil, false
