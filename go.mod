@@ -3,6 +3,7 @@ module github.com/docker-credential-mint/mint
 go 1.26.0
 
 require (
+	github.com/danieljoos/wincred v1.2.3
 	github.com/docker/docker-credential-helpers v0.9.12
 	github.com/godbus/dbus/v5 v5.2.4
 	github.com/zalando/go-keyring v0.2.8
@@ -16,7 +17,6 @@ require (
 )
 
 require (
-	github.com/danieljoos/wincred v1.2.3 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.0 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect

@@ -140,6 +140,8 @@ export GOOS=windows GOARCH=amd64 CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-overlay=$WORK/overlay.json"
 # For scripts and tests that start wine64 themselves.
 export MINT_WINE64=$WINE64
+# The keyring tests may write to the Credential Manager: it is the prefix's.
+export MINT_WINCRED_TEST=1
 
 mkdir -p "$WINEPREFIX"
 "$WINESERVER" -f -p </dev/null >/dev/null 2>&1 &
