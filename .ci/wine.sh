@@ -138,6 +138,8 @@ unset DISPLAY WAYLAND_DISPLAY
 export PATH=$WORK/bin:$PATH
 export GOOS=windows GOARCH=amd64 CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-overlay=$WORK/overlay.json"
+# So that a script can build a product as shipped, without the overlay.
+export MINT_WINE_OVERLAY=$WORK/overlay.json
 # For scripts and tests that start wine64 themselves.
 export MINT_WINE64=$WINE64
 # The keyring tests may write to the Credential Manager: it is the prefix's.
