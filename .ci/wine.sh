@@ -146,12 +146,24 @@ export MINT_WINE64=$WINE64
 export MINT_WINCRED_TEST=1
 
 mkdir -p "$WINEPREFIX"
-"$WINESERVER" -f -p </dev/null >/dev/null 2>&1 &
-server_pid=$!
-if ! "$WINE64" wineboot -i </dev/null >"$WORK/wineboot.log" 2>&1; then
-	sed 's/^/    /' "$WORK/wineboot.log" | tail -n 12 >&2
-	die "wineboot failed to set up the prefix $WINEPREFIX" "run WINEPREFIX=\$(mktemp -d) $WINE64 wineboot -i by hand and fix what it reports"
-fi
+# Wine keeps its server sockets in /tmp/.wine-<uid>; when it finds that
+# directory missing or half made (another prefix's wineserver ending at the
+# same moment) it repairs it and asks to be run again ("fixed a temporary
+# directory error"): so the server start and wineboot are tried up to 3 times.
+for try in 1 2 3; do
+	"$WINESERVER" -f -p </dev/null >"$WORK/wineserver.log" 2>&1 &
+	server_pid=$!
+	if "$WINE64" wineboot -i </dev/null >"$WORK/wineboot.log" 2>&1; then
+		break
+	fi
+	kill "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=
+	if ((try == 3)) || ! grep -q 'try.* again' "$WORK/wineboot.log" "$WORK/wineserver.log"; then
+		cat "$WORK/wineserver.log" "$WORK/wineboot.log" | tail -n 12 | sed 's/^/    /' >&2
+		die "wineboot failed to set up the prefix $WINEPREFIX" "run WINEPREFIX=\$(mktemp -d) $WINE64 wineboot -i by hand and fix what it reports"
+	fi
+done
 cp "$WORK/shim/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
 "$@"
