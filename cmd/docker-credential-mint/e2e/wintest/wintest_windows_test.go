@@ -184,7 +184,7 @@ func checkNoCanary(t *testing.T, w *world) {
 			return err
 		}
 		b, err := os.ReadFile(p)
-		if err == nil && (bytes.Contains(b, []byte("CANARY")) || bytes.Contains(b, []byte("pa55-CANARY"))) {
+		if err == nil && bytes.Contains(b, []byte("CANARY")) {
 			t.Errorf("%s holds a secret in plain text", p)
 		}
 		return nil
@@ -237,7 +237,7 @@ func TestCrane(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("crane auth login = exit %d, %q, stderr %q", code, out, errOut)
 	}
-	if b, _ := os.ReadFile(cfg); bytes.Contains(b, []byte("CANARY")) || !bytes.Contains(b, []byte(`"credsStore": "mint"`)) && !bytes.Contains(b, []byte(`"credsStore":"mint"`)) {
+	if b, _ := os.ReadFile(cfg); bytes.Contains(b, []byte("CANARY")) || !bytes.Contains(bytes.ReplaceAll(b, []byte(" "), nil), []byte(`"credsStore":"mint"`)) {
 		t.Errorf("config.json after crane auth login = %q; want the credsStore and no secret", b)
 	}
 	out, errOut, code = w.run("", "crane.exe", "auth", "get", reg)
