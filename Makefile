@@ -12,7 +12,7 @@ FUZZTIME ?= 30s
 export MINT_TOOLS ?= $(HOME)/.cache/mint-tools
 export PATH := $(MINT_TOOLS)/bin:$(PATH):/usr/sbin:/sbin
 
-.PHONY: all build install deps test test-unit test-integration fuzz cross lint demo bench clean
+.PHONY: all build install deps test test-unit test-integration test-windows fuzz cross lint demo bench clean
 
 all: build
 
@@ -44,6 +44,14 @@ test-unit:
 
 test-integration: deps
 	$(GO) test -count=1 ./store/... ./cmd/...
+
+# test-windows: the Windows build run for real under Wine (.ci/test-windows.sh
+# in .ci/wine.sh's throw-away prefix): the keyring backend against Wine's
+# Credential Manager, the store packages a Windows build uses, and the
+# protocol binary, the full build and crane.exe built for Windows. Not part
+# of test: see README, What Wine proves.
+test-windows: deps
+	bash .ci/test-windows.sh
 
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \

@@ -86,6 +86,9 @@ APT_PACKAGES=(
 	# benchmarks (make bench): instruction counts, peak RSS, and the stock
 	# docker-credential-secretservice built for comparison
 	hyperfine valgrind time libsecret-1-dev pkg-config
+	# the Windows build under Wine (.ci/wine.sh): Wine's Credential Manager,
+	# and the assembler and linker of its ProcessPrng shim DLL
+	wine64 binutils-mingw-w64-x86-64
 )
 # The OAuth2 server of the token-chain tests runs on Node.js
 # (.ci/install-tokenchain.sh). Debian's packages are asked for only when the

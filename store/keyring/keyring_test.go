@@ -20,14 +20,17 @@ import (
 )
 
 // TestMain swaps go-keyring's OS provider for its in-memory mock (no test
-// of this package touches the real keychain) and points the default lock
-// directory at a temporary one. With MINT_KEYRING_CHILD set it is a writer
-// process of TestBackend_crossProcess instead.
+// of this package touches the real keychain, except in the process that
+// TestWincred starts with MINT_KEYRING_REAL set, on Windows) and points the
+// default lock directory at a temporary one. With MINT_KEYRING_CHILD set it
+// is a writer process of TestBackend_crossProcess instead.
 func TestMain(m *testing.M) {
 	if i := os.Getenv("MINT_KEYRING_CHILD"); i != "" {
 		os.Exit(writerChild(i))
 	}
-	gokeyring.MockInit()
+	if os.Getenv("MINT_KEYRING_REAL") == "" {
+		gokeyring.MockInit()
+	}
 	run, err := os.MkdirTemp("", "keyring-test-run-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -27,8 +27,9 @@ const (
 var goTools = []string{"crane", "oras", "regctl", "token-server", "golangci-lint", "nerdctl"}
 
 // corePackages are Debian packages install.sh must always check for (the
-// registry, its htpasswd tool, the daemons and clients the e2e tests drive).
-var corePackages = []string{"docker-registry", "apache2-utils", "jq", "docker.io", "skopeo", "podman", "gnome-keyring", "pass"}
+// registry, its htpasswd tool, the daemons and clients the e2e tests drive,
+// Wine and the binutils of .ci/wine.sh).
+var corePackages = []string{"docker-registry", "apache2-utils", "jq", "docker.io", "skopeo", "podman", "gnome-keyring", "pass", "wine64", "binutils-mingw-w64-x86-64"}
 
 // realPrograms are the programs the scripts and the stand-ins run for real.
 var realPrograms = []string{"bash", "env", "mktemp", "rm", "mkdir", "cat", "tail", "head", "sed", "grep", "awk", "chmod"}
