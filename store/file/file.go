@@ -351,8 +351,13 @@ func (s *Store) update(ctx context.Context, op string, fn func(*keys, []record) 
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		raw, err := readKey(s.keyFile)
-		if errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			raw, err = createKey(ctx, s.keyFile)
+		case err != nil:
+			// Another store sharing the key file may be creating it this
+			// moment (where it is created in place, as on Windows).
+			raw, err = waitKey(ctx, s.keyFile)
 		}
 		if err != nil {
 			return err

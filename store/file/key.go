@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -123,24 +124,30 @@ func createKey(ctx context.Context, path string) ([]byte, error) {
 	}
 	text := []byte(hex.EncodeToString(raw) + "\n")
 	dir := filepath.Dir(path)
-	tmp, err := writeTemp(dir, "."+filepath.Base(path)+".tmp-", text)
-	if err != nil {
-		return nil, fmt.Errorf("file: create key file %s: %w", path, err)
-	}
-	err = os.Link(tmp, path)
-	os.Remove(tmp)
-	switch {
-	case err == nil:
-		if err := syncDir(dir); err != nil {
+	// On Windows a hard link shares the file's sharing mode: removing the
+	// temporary name while another process opens the key file fails with a
+	// sharing violation (seen under Wine in TestStore_keyRace), so Windows
+	// takes the exclusive-create path below.
+	if runtime.GOOS != "windows" {
+		tmp, err := writeTemp(dir, "."+filepath.Base(path)+".tmp-", text)
+		if err != nil {
 			return nil, fmt.Errorf("file: create key file %s: %w", path, err)
 		}
-		return raw, nil
-	case errors.Is(err, fs.ErrExist):
-		return readKey(path)
+		err = os.Link(tmp, path)
+		os.Remove(tmp)
+		switch {
+		case err == nil:
+			if err := syncDir(dir); err != nil {
+				return nil, fmt.Errorf("file: create key file %s: %w", path, err)
+			}
+			return raw, nil
+		case errors.Is(err, fs.ErrExist):
+			return readKey(path)
+		}
 	}
-	// No hard links here (some network and FUSE file systems): create the
-	// file exclusively instead. A racing process may then see it short for
-	// a moment, so the loser waits for a whole key.
+	// No hard links here (Windows; some network and FUSE file systems):
+	// create the file exclusively instead. A racing process may then see it
+	// short for a moment, so the loser waits for a whole key.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return waitKey(ctx, path)
