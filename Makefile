@@ -37,6 +37,7 @@ deps:
 # test: everything, against the real keychains, registry and clients.
 test: deps lint cross
 	$(GO) test -race -count=1 -coverprofile=coverage.out ./...
+	bash .ci/test-windows.sh
 
 # test-unit: no daemons, no clients; seconds.
 test-unit:
@@ -48,8 +49,8 @@ test-integration: deps
 # test-windows: the Windows build run for real under Wine (.ci/test-windows.sh
 # in .ci/wine.sh's throw-away prefix): the keyring backend against Wine's
 # Credential Manager, the store packages a Windows build uses, and the
-# protocol binary, the full build and crane.exe built for Windows. Not part
-# of test: see README, What Wine proves.
+# protocol binary, the full build and crane.exe built for Windows. make test
+# runs it too (about a minute): see README, What Wine proves.
 test-windows: deps
 	bash .ci/test-windows.sh
 
