@@ -156,16 +156,34 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	if _, err := c.session(ctx, opening); err != nil {
 		return b.fail("put", err)
 	}
-	// mtime orders the items of one key: ours must be newer than any we can
-	// see, even if the clock went backwards since they were written.
-	mtime := time.Now().UnixNano()
-	for _, it := range before {
-		if it.mtime >= mtime {
-			mtime = it.mtime + 1
+	// The common case, a new secret for the same server URL and username:
+	// the one item is replaced in place, its attributes (mtime included)
+	// unchanged. The keyring rewrites its file once (a second time for a
+	// removal would double the cost of a store). An item written in place
+	// keeps its rank among the key's items, which is right: concurrent Puts
+	// that each create a newer item win over it, as if it came first.
+	if w := sameEntry(before, key, e); w != nil {
+		p, err := c.createItem(ctx, label(e), b.attributes(key, e, w.mtime), []byte(e.Secret))
+		if err != nil {
+			return b.fail("put", err)
 		}
-	}
-	if err := c.createItem(ctx, label(e), b.attributes(key, e, mtime), []byte(e.Secret)); err != nil {
-		return b.fail("put", err)
+		if p == w.path {
+			return nil
+		}
+		// The service made a new item instead (it ignores replace): tidy
+		// up below, as after any new item.
+	} else {
+		// mtime orders the items of one key: ours must be newer than any we
+		// can see, even if the clock went backwards since they were written.
+		mtime := time.Now().UnixNano()
+		for _, it := range before {
+			if it.mtime >= mtime {
+				mtime = it.mtime + 1
+			}
+		}
+		if _, err := c.createItem(ctx, label(e), b.attributes(key, e, mtime), []byte(e.Secret)); err != nil {
+			return b.fail("put", err)
+		}
 	}
 	if paths, err = c.search(ctx, q); err != nil {
 		return b.fail("put", err)
@@ -248,6 +266,23 @@ func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
 		out[k] = it.entry
 	}
 	return out, nil
+}
+
+// sameEntry returns the only item of before when it is key's and keeps
+// e's server URL, username and expiry: the item that Put can rewrite in
+// place. It returns nil otherwise (no item, duplicates, another entry).
+func sameEntry(before map[dbus.ObjectPath]item, key string, e store.Entry) *item {
+	if len(before) != 1 {
+		return nil
+	}
+	for _, it := range before {
+		if it.key != key || it.entry.ServerURL != e.ServerURL || it.entry.Username != e.Username ||
+			it.entry.Expiry.IsZero() != e.Expiry.IsZero() || it.entry.Expiry.Unix() != e.Expiry.Unix() {
+			return nil
+		}
+		return &it
+	}
+	return nil
 }
 
 // keyQuery is the attribute set that finds the items of key.

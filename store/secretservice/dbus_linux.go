@@ -555,9 +555,9 @@ func (c *client) open(sec secret) ([]byte, error) {
 	return plain, nil
 }
 
-// createItem writes a new item (replacing one with identical attributes).
-// The session must be open.
-func (c *client) createItem(ctx context.Context, label string, attrs map[string]string, value []byte) error {
+// createItem writes a new item, or replaces the one whose attributes
+// include all of attrs, and returns its path. The session must be open.
+func (c *client) createItem(ctx context.Context, label string, attrs map[string]string, value []byte) (dbus.ObjectPath, error) {
 	s := c.sess
 	sec := secret{Session: s.path, Parameters: []byte{}, Value: value, ContentType: "text/plain"}
 	if !utf8.Valid(value) {
@@ -566,7 +566,7 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 	var err error
 	if s.key != nil {
 		if sec.Parameters, sec.Value, err = encrypt(s.key, value); err != nil {
-			return err
+			return "", err
 		}
 	}
 	props := map[string]dbus.Variant{
@@ -575,18 +575,23 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 	}
 	coll, err := c.collection(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var itemPath, prompt dbus.ObjectPath
 	err = c.conn.Object(busName, coll).CallWithContext(ctx, ifaceCollection+".CreateItem", 0, props, sec, true).Store(&itemPath, &prompt)
 	if isDBusError(err, gone...) {
 		c.setCollection("") // the collection went away: look again next time
-		return fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
+		return "", fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	return c.handlePrompt(ctx, prompt)
+	if err := c.handlePrompt(ctx, prompt); err != nil {
+		return "", err
+	}
+	// After a prompt the service has made the item but told no path ("/"):
+	// the caller's search finds it.
+	return itemPath, nil
 }
 
 // deleteItems removes the items at paths, pipelined, and returns how many

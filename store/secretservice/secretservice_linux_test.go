@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -588,15 +589,40 @@ func TestBackend_calls(t *testing.T) {
 			append(round1, "OpenSession ", attrs, "GetSecrets ")},
 		{"second get", func() error { _, err := warm.Get(ctx, "c.example"); return err },
 			[]string{"SearchItems ", "GetSecrets ", attrs}},
+		// A new secret for the same server URL and username rewrites the
+		// item in place: one write, no removal, no second search.
+		{"put, same user", func() error {
+			return newBackend(t, env, "calls").Put(ctx, "c.example", store.Entry{ServerURL: "c.example", Username: "u", Secret: "s2"})
+		}, append(round1, "OpenSession ", attrs, "CreateItem /collection/login")},
+		// Another username: a new item, then the old one removed.
+		{"put, other user", func() error {
+			return newBackend(t, env, "calls").Put(ctx, "c.example", store.Entry{ServerURL: "c.example", Username: "v", Secret: "s3"})
+		}, append(round1, "OpenSession ", attrs, "CreateItem /collection/login", "SearchItems ",
+			attrs, "Get Attributes /collection/login/2", "Delete /collection/login/1")},
 	} {
 		err := tc.op()
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got := m.calls(t, env); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+		if got := sortReads(m.calls(t, env)); strings.Join(got, "\n") != strings.Join(sortReads(tc.want), "\n") {
 			t.Errorf("%s: calls\n\t%s\nwant\n\t%s", tc.name, strings.Join(got, "\n\t"), strings.Join(tc.want, "\n\t"))
 		}
 	}
+}
+
+// sortReads sorts each run of attribute reads in calls: they are pipelined,
+// in the order the service listed the items.
+func sortReads(calls []string) []string {
+	calls = slices.Clone(calls)
+	for i := 0; i < len(calls); {
+		j := i
+		for j < len(calls) && strings.HasPrefix(calls[j], "Get Attributes ") {
+			j++
+		}
+		slices.Sort(calls[i:j])
+		i = max(j, i+1)
+	}
+	return calls
 }
 
 // TestBackend_Get_newConnections: gets on new connections from several
