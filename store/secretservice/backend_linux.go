@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +28,9 @@ import (
 // A Backend opens one D-Bus connection on first use and keeps it (with one
 // Secret Service session) until Close.
 type Backend struct {
-	ns   string
-	opts Options
+	ns       string
+	opts     Options
+	cacheDir string // of List's cache (see listcache_linux.go); "" for none
 
 	mu      sync.Mutex // guards the fields below
 	conn    *dbus.Conn
@@ -43,7 +45,7 @@ var _ store.Backend = (*Backend)(nil)
 // New returns a Backend for namespace. It does no I/O: the bus is dialled on
 // first use.
 func New(namespace string, opts Options) *Backend {
-	return &Backend{ns: namespace, opts: opts}
+	return &Backend{ns: namespace, opts: opts, cacheDir: cacheDirOf(os.Getenv)}
 }
 
 // Close closes the D-Bus connection, if any. The Backend may be used again:
@@ -66,7 +68,7 @@ func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "get", q)
+	c, paths, err := b.start(ctx, "get", q, nil)
 	if err != nil {
 		return store.Entry{}, err
 	}
@@ -141,7 +143,7 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "put", q)
+	c, paths, err := b.start(ctx, "put", q, nil)
 	if err != nil {
 		return err
 	}
@@ -217,7 +219,7 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "delete", q)
+	c, paths, err := b.start(ctx, "delete", q, nil)
 	if err != nil {
 		return err
 	}
@@ -242,23 +244,45 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 }
 
 // List implements store.Backend. It reads item attributes only: no secret
-// crosses the bus.
+// crosses the bus. It reads only the attributes of items it has not seen
+// before (see listcache_linux.go): one round trip, however many items.
 func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := map[string]string{attrService: Service, attrNamespace: b.ns}
-	c, paths, err := b.start(ctx, "list", q)
+	var stamp stampCalls
+	c, paths, err := b.start(ctx, "list", q, func(c *client) { stamp = sendStamp(ctx, c) })
 	if err != nil {
 		return nil, err
 	}
-	items, err := c.items(ctx, paths, q)
+	file, st := b.listCacheFile(), stamp.wait()
+	seen := readListCache(file, st)
+	known := make(map[dbus.ObjectPath]cached, len(paths))
+	var unknown []dbus.ObjectPath
+	for _, p := range paths {
+		if it, ok := seen[p]; ok {
+			known[p] = it
+		} else {
+			unknown = append(unknown, p)
+		}
+	}
+	items, err := c.itemsOr(ctx, unknown, q, func(p dbus.ObjectPath) { known[p] = cached{item: item{path: p}} })
 	if err != nil {
 		return nil, b.fail("list", err)
 	}
-	newest := make(map[string]item, len(items))
-	for _, it := range items {
-		if w, ok := newest[it.key]; !ok || w.less(&it) {
-			newest[it.key] = it
+	if len(unknown) > 0 || len(known) != len(seen) {
+		for p, it := range items {
+			known[p] = cached{item: it, ours: true}
+		}
+		_ = writeListCache(file, st, known) // only a cache: List is right without it
+	}
+	newest := make(map[string]item, len(known))
+	for _, it := range known {
+		if !it.ours {
+			continue
+		}
+		if w, ok := newest[it.key]; !ok || w.less(&it.item) {
+			newest[it.key] = it.item
 		}
 	}
 	out := make(map[string]store.Entry, len(newest))
