@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +28,9 @@ import (
 // A Backend opens one D-Bus connection on first use and keeps it (with one
 // Secret Service session) until Close.
 type Backend struct {
-	ns   string
-	opts Options
+	ns       string
+	opts     Options
+	cacheDir string // of List's cache (see listcache_linux.go); "" for none
 
 	mu      sync.Mutex // guards the fields below
 	conn    *dbus.Conn
@@ -43,7 +45,7 @@ var _ store.Backend = (*Backend)(nil)
 // New returns a Backend for namespace. It does no I/O: the bus is dialled on
 // first use.
 func New(namespace string, opts Options) *Backend {
-	return &Backend{ns: namespace, opts: opts}
+	return &Backend{ns: namespace, opts: opts, cacheDir: cacheDirOf(os.Getenv)}
 }
 
 // Close closes the D-Bus connection, if any. The Backend may be used again:
@@ -66,7 +68,7 @@ func (b *Backend) Get(ctx context.Context, key string) (store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "get", q)
+	c, paths, err := b.start(ctx, "get", q, nil)
 	if err != nil {
 		return store.Entry{}, err
 	}
@@ -141,7 +143,7 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "put", q)
+	c, paths, err := b.start(ctx, "put", q, nil)
 	if err != nil {
 		return err
 	}
@@ -156,16 +158,34 @@ func (b *Backend) Put(ctx context.Context, key string, e store.Entry) error {
 	if _, err := c.session(ctx, opening); err != nil {
 		return b.fail("put", err)
 	}
-	// mtime orders the items of one key: ours must be newer than any we can
-	// see, even if the clock went backwards since they were written.
-	mtime := time.Now().UnixNano()
-	for _, it := range before {
-		if it.mtime >= mtime {
-			mtime = it.mtime + 1
+	// The common case, a new secret for the same server URL and username:
+	// the one item is replaced in place, its attributes (mtime included)
+	// unchanged. The keyring rewrites its file once (a second time for a
+	// removal would double the cost of a store). An item written in place
+	// keeps its rank among the key's items, which is right: concurrent Puts
+	// that each create a newer item win over it, as if it came first.
+	if w := sameEntry(before, key, e); w != nil {
+		p, err := c.createItem(ctx, label(e), b.attributes(key, e, w.mtime), []byte(e.Secret))
+		if err != nil {
+			return b.fail("put", err)
 		}
-	}
-	if err := c.createItem(ctx, label(e), b.attributes(key, e, mtime), []byte(e.Secret)); err != nil {
-		return b.fail("put", err)
+		if p == w.path {
+			return nil
+		}
+		// The service made a new item instead (it ignores replace): tidy
+		// up below, as after any new item.
+	} else {
+		// mtime orders the items of one key: ours must be newer than any we
+		// can see, even if the clock went backwards since they were written.
+		mtime := time.Now().UnixNano()
+		for _, it := range before {
+			if it.mtime >= mtime {
+				mtime = it.mtime + 1
+			}
+		}
+		if _, err := c.createItem(ctx, label(e), b.attributes(key, e, mtime), []byte(e.Secret)); err != nil {
+			return b.fail("put", err)
+		}
 	}
 	if paths, err = c.search(ctx, q); err != nil {
 		return b.fail("put", err)
@@ -199,7 +219,7 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := b.keyQuery(key)
-	c, paths, err := b.start(ctx, "delete", q)
+	c, paths, err := b.start(ctx, "delete", q, nil)
 	if err != nil {
 		return err
 	}
@@ -224,23 +244,45 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 }
 
 // List implements store.Backend. It reads item attributes only: no secret
-// crosses the bus.
+// crosses the bus. It reads only the attributes of items it has not seen
+// before (see listcache_linux.go): one round trip, however many items.
 func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	q := map[string]string{attrService: Service, attrNamespace: b.ns}
-	c, paths, err := b.start(ctx, "list", q)
+	var stamp stampCalls
+	c, paths, err := b.start(ctx, "list", q, func(c *client) { stamp = sendStamp(ctx, c) })
 	if err != nil {
 		return nil, err
 	}
-	items, err := c.items(ctx, paths, q)
+	file, st := b.listCacheFile(), stamp.wait()
+	seen := readListCache(file, st)
+	known := make(map[dbus.ObjectPath]cached, len(paths))
+	var unknown []dbus.ObjectPath
+	for _, p := range paths {
+		if it, ok := seen[p]; ok {
+			known[p] = it
+		} else {
+			unknown = append(unknown, p)
+		}
+	}
+	items, err := c.itemsOr(ctx, unknown, q, func(p dbus.ObjectPath) { known[p] = cached{item: item{path: p}} })
 	if err != nil {
 		return nil, b.fail("list", err)
 	}
-	newest := make(map[string]item, len(items))
-	for _, it := range items {
-		if w, ok := newest[it.key]; !ok || w.less(&it) {
-			newest[it.key] = it
+	if len(unknown) > 0 || len(known) != len(seen) {
+		for p, it := range items {
+			known[p] = cached{item: it, ours: true}
+		}
+		_ = writeListCache(file, st, known) // only a cache: List is right without it
+	}
+	newest := make(map[string]item, len(known))
+	for _, it := range known {
+		if !it.ours {
+			continue
+		}
+		if w, ok := newest[it.key]; !ok || w.less(&it.item) {
+			newest[it.key] = it.item
 		}
 	}
 	out := make(map[string]store.Entry, len(newest))
@@ -248,6 +290,23 @@ func (b *Backend) List(ctx context.Context) (map[string]store.Entry, error) {
 		out[k] = it.entry
 	}
 	return out, nil
+}
+
+// sameEntry returns the only item of before when it is key's and keeps
+// e's server URL, username and expiry: the item that Put can rewrite in
+// place. It returns nil otherwise (no item, duplicates, another entry).
+func sameEntry(before map[dbus.ObjectPath]item, key string, e store.Entry) *item {
+	if len(before) != 1 {
+		return nil
+	}
+	for _, it := range before {
+		if it.key != key || it.entry.ServerURL != e.ServerURL || it.entry.Username != e.Username ||
+			it.entry.Expiry.IsZero() != e.Expiry.IsZero() || it.entry.Expiry.Unix() != e.Expiry.Unix() {
+			return nil
+		}
+		return &it
+	}
+	return nil
 }
 
 // keyQuery is the attribute set that finds the items of key.

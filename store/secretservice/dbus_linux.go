@@ -140,7 +140,10 @@ func (b *Backend) client(ctx context.Context, op string) (*client, error) {
 // nothing was found (a service may hide a locked collection's items).
 //
 // OpenSession is not part of it: see beginSession.
-func (b *Backend) start(ctx context.Context, op string, query map[string]string) (*client, []dbus.ObjectPath, error) {
+//
+// also, if not nil, is called with the client once the search is sent, to
+// send calls that go with it.
+func (b *Backend) start(ctx context.Context, op string, query map[string]string, also func(*client)) (*client, []dbus.ObjectPath, error) {
 	c, err := b.client(ctx, op)
 	if err != nil {
 		return nil, nil, err
@@ -150,6 +153,9 @@ func (b *Backend) start(ctx context.Context, op string, query map[string]string)
 	var alias *dbus.Call
 	if c.coll == "" {
 		alias = svc.GoWithContext(ctx, ifaceService+".ReadAlias", 0, nil, "default")
+	}
+	if also != nil {
+		also(c)
 	}
 	paths, err := c.searchUnlocked(ctx, query, search, alias)
 	if err != nil {
@@ -363,6 +369,12 @@ func pipelined(n int, send func(i int, ch chan *dbus.Call) *dbus.Call, got func(
 // items among them, by path. The reads are pipelined: one round trip of
 // latency for up to maxInFlight items.
 func (c *client) items(ctx context.Context, paths []dbus.ObjectPath, query map[string]string) (map[dbus.ObjectPath]item, error) {
+	return c.itemsOr(ctx, paths, query, nil)
+}
+
+// itemsOr is items, calling foreign, if not nil, with each path read that
+// is not a well-formed item of ours.
+func (c *client) itemsOr(ctx context.Context, paths []dbus.ObjectPath, query map[string]string, foreign func(dbus.ObjectPath)) (map[dbus.ObjectPath]item, error) {
 	items := make(map[dbus.ObjectPath]item, len(paths))
 	var firstErr error
 	pipelined(len(paths), func(i int, ch chan *dbus.Call) *dbus.Call {
@@ -385,7 +397,11 @@ func (c *client) items(ctx context.Context, paths []dbus.ObjectPath, query map[s
 		case matches(attrs, query):
 			if it, ok := parseItem(paths[i], attrs); ok {
 				items[paths[i]] = it
+			} else if foreign != nil {
+				foreign(paths[i])
 			}
+		case foreign != nil:
+			foreign(paths[i])
 		}
 	})
 	if firstErr != nil {
@@ -555,9 +571,9 @@ func (c *client) open(sec secret) ([]byte, error) {
 	return plain, nil
 }
 
-// createItem writes a new item (replacing one with identical attributes).
-// The session must be open.
-func (c *client) createItem(ctx context.Context, label string, attrs map[string]string, value []byte) error {
+// createItem writes a new item, or replaces the one whose attributes
+// include all of attrs, and returns its path. The session must be open.
+func (c *client) createItem(ctx context.Context, label string, attrs map[string]string, value []byte) (dbus.ObjectPath, error) {
 	s := c.sess
 	sec := secret{Session: s.path, Parameters: []byte{}, Value: value, ContentType: "text/plain"}
 	if !utf8.Valid(value) {
@@ -566,7 +582,7 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 	var err error
 	if s.key != nil {
 		if sec.Parameters, sec.Value, err = encrypt(s.key, value); err != nil {
-			return err
+			return "", err
 		}
 	}
 	props := map[string]dbus.Variant{
@@ -575,18 +591,23 @@ func (c *client) createItem(ctx context.Context, label string, attrs map[string]
 	}
 	coll, err := c.collection(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var itemPath, prompt dbus.ObjectPath
 	err = c.conn.Object(busName, coll).CallWithContext(ctx, ifaceCollection+".CreateItem", 0, props, sec, true).Store(&itemPath, &prompt)
 	if isDBusError(err, gone...) {
 		c.setCollection("") // the collection went away: look again next time
-		return fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
+		return "", fmt.Errorf("%w: %s", store.ErrUnavailable, msgNoDefault)
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	return c.handlePrompt(ctx, prompt)
+	if err := c.handlePrompt(ctx, prompt); err != nil {
+		return "", err
+	}
+	// After a prompt the service has made the item but told no path ("/"):
+	// the caller's search finds it.
+	return itemPath, nil
 }
 
 // deleteItems removes the items at paths, pipelined, and returns how many

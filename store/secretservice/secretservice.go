@@ -34,6 +34,17 @@
 // locked items from unlocked ones) with the default collection's lookup,
 // then the found items' attributes with the session's opening, then their
 // secrets. On a connection with a session open, the last two are one.
+// A Put that keeps the entry's server URL, username and expiry rewrites
+// the one item in place (CreateItem with replace): the keyring writes its
+// file once, where a new item and the old one's removal cost it twice.
+// List reads the attributes of items it has not seen before only: it
+// remembers the others in a file in $XDG_RUNTIME_DIR, voided when the bus
+// or the service's daemon changes (see listcache_linux.go).
+//
+// At a thousand items, gnome-keyring's own time sets the floor: it looks
+// every item up among all of them (about 0.4 ms per attribute read, 10 ms
+// for a search that returns all thousand), and every write re-encrypts and
+// rewrites the whole keyring file (50 to 100 ms).
 //
 // The Backend never shows a prompt unless Options.AllowPrompt is set: a
 // locked collection is an error wrapping store.ErrUnavailable. Every D-Bus

@@ -9,8 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -584,19 +587,47 @@ func TestBackend_calls(t *testing.T) {
 			append(round1, "Get Locked /collection/login")},
 		{"list", func() error { _, err := newBackend(t, env, "calls").List(ctx); return err },
 			append(round1, attrs)},
+		// The attributes of an item seen before are remembered.
+		{"list again", func() error { _, err := newBackend(t, env, "calls").List(ctx); return err },
+			round1},
 		{"first get", func() error { _, err := warm.Get(ctx, "c.example"); return err },
 			append(round1, "OpenSession ", attrs, "GetSecrets ")},
 		{"second get", func() error { _, err := warm.Get(ctx, "c.example"); return err },
 			[]string{"SearchItems ", "GetSecrets ", attrs}},
+		// A new secret for the same server URL and username rewrites the
+		// item in place: one write, no removal, no second search.
+		{"put, same user", func() error {
+			return newBackend(t, env, "calls").Put(ctx, "c.example", store.Entry{ServerURL: "c.example", Username: "u", Secret: "s2"})
+		}, append(round1, "OpenSession ", attrs, "CreateItem /collection/login")},
+		// Another username: a new item, then the old one removed.
+		{"put, other user", func() error {
+			return newBackend(t, env, "calls").Put(ctx, "c.example", store.Entry{ServerURL: "c.example", Username: "v", Secret: "s3"})
+		}, append(round1, "OpenSession ", attrs, "CreateItem /collection/login", "SearchItems ",
+			attrs, "Get Attributes /collection/login/2", "Delete /collection/login/1")},
 	} {
 		err := tc.op()
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got := m.calls(t, env); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+		if got := sortReads(m.calls(t, env)); strings.Join(got, "\n") != strings.Join(sortReads(tc.want), "\n") {
 			t.Errorf("%s: calls\n\t%s\nwant\n\t%s", tc.name, strings.Join(got, "\n\t"), strings.Join(tc.want, "\n\t"))
 		}
 	}
+}
+
+// sortReads sorts each run of attribute reads in calls: they are pipelined,
+// in the order the service listed the items.
+func sortReads(calls []string) []string {
+	calls = slices.Clone(calls)
+	for i := 0; i < len(calls); {
+		j := i
+		for j < len(calls) && strings.HasPrefix(calls[j], "Get Attributes ") {
+			j++
+		}
+		slices.Sort(calls[i:j])
+		i = max(j, i+1)
+	}
+	return calls
 }
 
 // TestBackend_Get_newConnections: gets on new connections from several
@@ -624,4 +655,91 @@ func TestBackend_Get_newConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestBackend_List_cache: List remembers the attributes of the items it
+// has read, and still sees what other programs add and remove.
+func TestBackend_List_cache(t *testing.T) {
+	env := sstest.Start(t, sstest.Options{})
+	sstest.Require(t, "secret-tool")
+	ctx := context.Background()
+	b := newBackend(t, env, "cache")
+	for _, h := range []string{"a.example", "b.example", "d.example"} {
+		if err := b.Put(ctx, h, store.Entry{ServerURL: "https://" + h, Username: "u-" + h, Secret: "s"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func() map[string]string {
+		t.Helper()
+		got, err := newBackend(t, env, "cache").List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for k, e := range got {
+			out[k] = e.ServerURL + " " + e.Username
+		}
+		return out
+	}
+	want := map[string]string{"a.example": "https://a.example u-a.example", "b.example": "https://b.example u-b.example", "d.example": "https://d.example u-d.example"}
+	if got := list(); !maps.Equal(got, want) {
+		t.Fatalf("List = %v, want %v", got, want)
+	}
+	m := newMonitor(t, env)
+	m.calls(t, env)
+	// Another program removes one, adds one of ours and one that is not.
+	secretTool := func(stdin string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("secret-tool", args...)
+		cmd.Env = env.Environ()
+		cmd.Stdin = strings.NewReader(stdin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("secret-tool %v: %v: %s", args, err, out)
+		}
+	}
+	secretTool("", "clear", "service", "docker-credential-mint", "namespace", "cache", "key", "b.example")
+	secretTool("s", "store", "--label=c", "service", "docker-credential-mint", "namespace", "cache",
+		"key", "c.example", "server", "c.example", "username", "carol")
+	secretTool("s", "store", "--label=not ours", "service", "docker-credential-mint", "namespace", "cache", "other", "x")
+	// A new username for d: a new item, the old one removed.
+	if err := b.Put(ctx, "d.example", store.Entry{ServerURL: "https://d.example", Username: "dave", Secret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	m.calls(t, env)
+	delete(want, "b.example")
+	want["c.example"] = "c.example carol"
+	want["d.example"] = "https://d.example dave"
+	if got := list(); !maps.Equal(got, want) {
+		t.Errorf("List after changes = %v, want %v", got, want)
+	}
+	var reads int
+	for _, c := range m.calls(t, env) {
+		if strings.HasPrefix(c, "Get Attributes") {
+			reads++
+		}
+	}
+	if reads != 3 {
+		t.Errorf("List read the attributes of %d items, want 3 (c, d's new item, the foreign item)", reads)
+	}
+	if got := list(); !maps.Equal(got, want) {
+		t.Errorf("List, again = %v, want %v", got, want)
+	}
+	for _, c := range m.calls(t, env) {
+		if strings.HasPrefix(c, "Get Attributes") {
+			t.Errorf("List of items all seen before: %s", c)
+		}
+	}
+	// A damaged file is replaced.
+	files, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "docker-credential-mint", "secretservice-list-*"))
+	if len(files) == 0 {
+		t.Fatal("no list cache file")
+	}
+	for _, f := range files {
+		if err := os.WriteFile(f, []byte("docker-credential-mint secretservice list 1\n\x05junk"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := list(); !maps.Equal(got, want) {
+		t.Errorf("List with a damaged cache = %v, want %v", got, want)
+	}
 }
