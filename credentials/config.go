@@ -644,6 +644,22 @@ func (r *Registry) NeedsRoot() bool {
 	return (r.Provider == ProviderOAuth2 && !IsKeyless(r.Grant)) || r.Provider == ProviderRegistry
 }
 
+// FixedUsername returns the Username that get answers for every registry r
+// serves, when r's provider fixes it: "<token>" for registry, "AWS" for
+// ecr, the configured username for oauth2 and plain exec. ok is false when
+// it comes with each token (exec helper-json or kubelet output).
+func (r *Registry) FixedUsername() (username string, ok bool) {
+	switch {
+	case r.Provider == ProviderRegistry:
+		return TokenUsername, true
+	case r.Provider == ProviderECR:
+		return "AWS", true
+	case r.Provider == ProviderOAuth2, r.Provider == ProviderExec && r.Format == FormatPlain:
+		return r.Username, true
+	}
+	return "", false
+}
+
 // MintsAlone reports whether r's provider mints with no stored root
 // credential at all (an exec command that needs none, a keyless oauth2
 // grant, ecr from the AWS SDK's credentials), so that get answers for its

@@ -296,14 +296,8 @@ func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root s
 	if !ok || e.cache == nil {
 		return root.Username
 	}
-	switch {
-	case e.reg.Provider == credentials.ProviderRegistry:
-		return credentials.TokenUsername
-	case e.reg.Provider == credentials.ProviderECR:
-		return "AWS" // every ECR token's username
-	case e.reg.Provider == credentials.ProviderOAuth2,
-		e.reg.Provider == credentials.ProviderExec && e.reg.Format == credentials.FormatPlain:
-		return e.reg.Username
+	if u, ok := e.reg.FixedUsername(); ok {
+		return u
 	}
 	if tok := e.cache.Peek(ctx, scope(e.reg, h, &root)); tok != nil {
 		return tok.Username

@@ -199,6 +199,9 @@ func configuredRows(ctx context.Context, w *wire.Wiring, roots, tokens map[strin
 			continue
 		}
 		r := statusRow{Keychain: w.Keychain, Provider: reg.Provider, Username: reg.Username}
+		if u, ok := reg.FixedUsername(); ok {
+			r.Username = u
+		}
 		problem := w.Router.Problem(reg)
 		h, concrete := reg.Pattern.Host()
 		if !concrete {
