@@ -122,3 +122,25 @@ func mustLoad(t *testing.T, text string) *Config {
 	}
 	return c
 }
+
+// TestMayBeDetected: the list filter lets every detected host's key through.
+func TestMayBeDetected(t *testing.T) {
+	for key, want := range map[string]bool{
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com":          true,
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app": true,
+		"123456789012.dkr-ecr.eu-west-1.on.aws":                 true,
+		"quay.io":                                               false,
+		"12345678901.dkr.ecr.us-east-1.amazonaws.com":           false,
+		"123456789012":                                          false,
+		"":                                                      false,
+	} {
+		if got := MayBeDetected(key); got != want {
+			t.Errorf("MayBeDetected(%q) = %v, want %v", key, got, want)
+		}
+		if h, err := ParseHost(key); err == nil {
+			if _, detected := DetectProvider(h); detected && !MayBeDetected(key) {
+				t.Errorf("%q is detected but filtered out", key)
+			}
+		}
+	}
+}

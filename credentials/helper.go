@@ -201,7 +201,8 @@ func (hp *helper) List(ctx context.Context) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(entries))
 	for key, e := range entries {
-		if hp.minter == nil && (hp.check == nil || e.Expiry.IsZero()) {
+		claimable := hp.minter != nil && hp.minter.MayClaimKey(key)
+		if !claimable && (hp.check == nil || e.Expiry.IsZero()) {
 			// Nothing to route or check: the common case, kept cheap
 			// for docker build's list of every registry.
 			out[e.ServerURL] = e.Username
@@ -214,7 +215,7 @@ func (hp *helper) List(ctx context.Context) (map[string]string, error) {
 			continue
 		}
 		switch {
-		case hp.minter != nil && hp.minter.Claims(h):
+		case claimable && hp.minter.Claims(h):
 			out[e.ServerURL] = hp.minter.ListedUsername(ctx, h, e)
 		case hp.check != nil && hp.check(h, e) != nil:
 			// get would refuse it (expired): list only what get answers.

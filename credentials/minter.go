@@ -64,6 +64,10 @@ type Minter interface {
 	// or nil when none is stored. An error wrapping store.ErrNotFound means
 	// "not ours after all"; any other error is real and reaches the user.
 	Mint(ctx context.Context, h Host, root *store.Entry) (Answer, error)
+	// MayClaimKey reports, from a stored key alone and without parsing it,
+	// whether Claims could be true for its host; false means certainly
+	// not. It keeps list of many stored registries cheap.
+	MayClaimKey(key string) bool
 	// ListedUsername returns the Username that Mint would answer for h with
 	// root stored, for list. It does no I/O beyond reading the token cache.
 	ListedUsername(ctx context.Context, h Host, root store.Entry) string

@@ -55,6 +55,8 @@ type Router struct {
 	cfg     *credentials.Config
 	tokens  store.Backend
 	entries []entry // parallel to cfg.Registries
+	// minting is true when a config entry names a provider other than static.
+	minting bool
 	// detected are the implicit entries of credentials.DetectedProviders,
 	// by provider, each made on first use (a get of a static registry
 	// never pays for them); nil when the config turns detection off.
@@ -95,6 +97,7 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 			return nil, err
 		}
 		rt.entries[i] = e
+		rt.minting = rt.minting || e.reg.Provider != credentials.ProviderStatic
 	}
 	if cfg.Detects() {
 		rt.opts = opts
@@ -306,6 +309,13 @@ func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root s
 		return e.reg.Username
 	}
 	return root.Username
+}
+
+// MayClaimKey implements credentials.Minter: any key may be claimed when a
+// config entry mints; with detection alone, only a key that may be a
+// detected cloud registry's.
+func (rt *Router) MayClaimKey(key string) bool {
+	return rt.minting || rt.detected != nil && credentials.MayBeDetected(key)
 }
 
 // Unstored implements credentials.Minter: each entry whose provider mints
