@@ -122,8 +122,6 @@ func (c *Config) Detect(h Host) (string, bool) {
 	return DetectProvider(h)
 }
 
-// Detects reports whether c serves cloud registries with no config entry
-// (detect_clouds, true unless the file says false).
 // MayBeDetected reports, from a stored key alone, whether its host could
 // be one that detection serves: every ECR host starts with a 12-digit
 // account and a dot. A cheap filter, not a match (see Config.Detect).
@@ -131,6 +129,8 @@ func MayBeDetected(key string) bool {
 	return len(key) > 13 && key[12] == '.' && allDigits(key[:12])
 }
 
+// Detects reports whether c serves cloud registries with no config entry
+// (detect_clouds, true unless the file says false).
 func (c *Config) Detects() bool { return c == nil || !c.NoDetectClouds }
 
 // DetectedRegistry is the implicit config entry of a detected provider:
