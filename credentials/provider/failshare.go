@@ -20,6 +20,7 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/store"
+	"github.com/docker-credential-mint/mint/store/atomicfile"
 )
 
 // DefaultShareFailure is how long a failed mint is answered to the other
@@ -157,8 +158,8 @@ func (s *sharing) load(key string) (failure, bool) {
 	return f, true
 }
 
-// save writes f's file atomically (a temporary file renamed over it), so a
-// reader sees a whole record or none.
+// save writes f's file atomically (atomicfile), so a reader sees a whole
+// record or none.
 func (s *sharing) save(f failure) error {
 	if s.opts.Dir == "" {
 		local.Store(f.Key, f)
@@ -171,21 +172,7 @@ func (s *sharing) save(f failure) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(s.opts.Dir, ".fail-*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), failureFile(s.opts.Dir, f.Key))
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-	}
-	return werr
+	return atomicfile.WriteFile(failureFile(s.opts.Dir, f.Key), b, 0o600)
 }
 
 func (s *sharing) clear(key string) {
