@@ -343,6 +343,9 @@ func renderEntry(r credentials.Registry, dash, key int, eol string) []string {
 	if r.Grant != "" {
 		add("grant", yamlScalar(r.Grant))
 	}
+	if r.DeviceAuthURL != "" {
+		add("device_authorization_url", yamlScalar(r.DeviceAuthURL))
+	}
 	if len(r.Scopes) > 0 {
 		add("scopes", yamlList(r.Scopes))
 	}
@@ -417,7 +420,7 @@ func sameEntry(a, b *credentials.Registry) bool {
 		a.TokenURL == b.TokenURL && a.Grant == b.Grant && slices.Equal(a.Scopes, b.Scopes) &&
 		a.ClientID == b.ClientID && a.Username == b.Username && a.RefreshBefore == b.RefreshBefore &&
 		slices.Equal(a.Command, b.Command) && a.Format == b.Format && a.Lifetime == b.Lifetime &&
-		a.Timeout == b.Timeout && a.Insecure == b.Insecure
+		a.Timeout == b.Timeout && a.Insecure == b.Insecure && a.DeviceAuthURL == b.DeviceAuthURL
 }
 
 // checkEdit verifies the edited config: h now matches an entry meaning
@@ -455,6 +458,7 @@ func checkEdit(old, edited *credentials.Config, want credentials.Registry, h cre
 // providerFlags are login's provider options: one config entry.
 type providerFlags struct {
 	provider, tokenURL, grant, clientID, username, format string
+	deviceAuthURL                                         string
 	scopes                                                multiFlag
 	lifetime, refreshBefore, timeout                      string
 	insecure                                              bool
@@ -476,6 +480,8 @@ var flagOfKey = map[string]string{
 	"refresh_before": "--refresh-before",
 	"timeout":        "--timeout",
 	"insecure":       "--insecure",
+
+	"device_authorization_url": "--device-authorization-url",
 }
 
 // configProblem is the loader's "config <file>:<line>: <key>: invalid
@@ -493,7 +499,7 @@ func (f *providerFlags) entry(h credentials.Host) (credentials.Registry, error) 
 	fmt.Fprintf(&doc, "  - match: %s\n", yamlScalar(h.Key()))
 	kv("provider", yamlScalar(f.provider))
 	for _, o := range []struct{ key, value string }{
-		{"token_url", f.tokenURL}, {"grant", f.grant}, {"client_id", f.clientID},
+		{"token_url", f.tokenURL}, {"grant", f.grant}, {"client_id", f.clientID}, {"device_authorization_url", f.deviceAuthURL},
 		{"format", f.format}, {"username", f.username},
 		{"lifetime", f.lifetime}, {"refresh_before", f.refreshBefore}, {"timeout", f.timeout},
 	} {
