@@ -154,3 +154,14 @@ func TestLogin_deviceUsage(t *testing.T) {
 		t.Errorf("login --device of a registry entry: exit %d, %q", code, errs)
 	}
 }
+
+// TestStatus_deviceNoRoot: status tells a device_code registry without a
+// stored refresh token to run login --device.
+func TestStatus_deviceNoRoot(t *testing.T) {
+	o := newOpEnv(t)
+	o.write("config/docker-credential-mint/config.yaml", "registries:\n  - match: registry.example.com\n    provider: oauth2\n    grant: device_code\n    device_authorization_url: https://idp.example/device\n    token_url: https://idp.example/token\n    client_id: mint-cli\n    username: oauth2accesstoken\n")
+	out, _, _ := o.run("", "status")
+	if !strings.Contains(out, "no root credential: run docker-credential-mint login --device registry.example.com") {
+		t.Errorf("status =\n%s", out)
+	}
+}

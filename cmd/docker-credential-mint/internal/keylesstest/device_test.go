@@ -362,3 +362,56 @@ func (s *server) refresh(t *testing.T, clientID, rt string) string {
 	_ = json.NewDecoder(resp.Body).Decode(&e)
 	return e.Error
 }
+
+// TestBinary_doctorExchange: doctor --exchange through the full build
+// against the real server: the identity line of each entry, and the
+// exchange's outcome in one line, the server's own reason when it refuses
+// a subject token of another audience; no token is printed.
+func TestBinary_doctorExchange(t *testing.T) {
+	s := startServer(t, 600*time.Second)
+	var extra []string
+	for k, v := range s.actionsEnv() {
+		extra = append(extra, k+"="+v)
+	}
+	sb := clitest.New(t, clitest.Binary(t, ""), extra...)
+	entry := func(host, aud string) string {
+		return fmt.Sprintf(`  - match: %s
+    provider: oauth2
+    grant: token_exchange
+    token_url: %s/token
+    client_id: %s
+    audience: registry.mint.test
+    username: oauth2
+    identity:
+      source: github-actions
+      audience: %s
+`, host, s.url, s.clientID, aud)
+	}
+	sb.WriteConfig("registries:\n" + entry("registry.mint.test", audience) + entry("other.mint.test", "someone-else"))
+	before := s.stats(t)
+	out, errs, code := sb.Exec("", "doctor", "--exchange")
+	if code != 1 || errs != "" {
+		t.Errorf("doctor --exchange: exit %d, stderr %q", code, errs)
+	}
+	for _, want := range []string{
+		"info   registry.mint.test: identity github-actions: ACTIONS_ID_TOKEN_REQUEST_URL set, asks audience " + audience + " (expires in ",
+		"s, aud " + audience + ", iss " + s.url + "/ci, sub repo:mint/e2e)\n",
+		"info   registry.mint.test: exchange at " + s.url + "/token: ok, a token valid for 10m0s (not cached)\n",
+		"error  other.mint.test: exchange at " + s.url + `/token failed: the token endpoint refused the identity token from identity source github-actions (invalid_grant: subject token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED: unexpected "aud" claim value); check its issuer, audience and expiry against what the endpoint trusts` + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor --exchange does not say\n%s\nit says:\n%s", want, out)
+		}
+	}
+	if after := s.stats(t); after.Exchanges-before.Exchanges != 1 || after.ExchangeErrors-before.ExchangeErrors != 1 {
+		t.Errorf("stats %+v → %+v, want one exchange and one refusal", before, after)
+	}
+	if strings.Contains(out, s.requestToken) || strings.Contains(out, "eyJ") {
+		t.Error("doctor printed a token")
+	}
+	// doctor caches nothing: get still makes its own exchange.
+	sb.Must("registry.mint.test", "get")
+	if after := s.stats(t); after.Exchanges-before.Exchanges != 2 {
+		t.Errorf("get after doctor made %d exchanges in all, want 2 (doctor cached its token)", after.Exchanges-before.Exchanges)
+	}
+}
