@@ -49,6 +49,13 @@ written: if the proof fails, neither the config file nor the stored
 credential changes. For --provider exec, the command's argv follows "--"
 (no shell); the stored secret is its stdin.
 
+For a keyless oauth2 entry (--grant token_exchange or jwt_bearer, with
+--identity-source and its options; exec's argv follows "--"), no secret is
+needed: login writes the entry and proves it with one exchange of the
+identity token found where it runs (so run it in the CI job or the pod);
+--username with --password-stdin stores a client secret for a token
+endpoint that wants one.
+
 With --device, for an oauth2 entry with grant device_code (RFC 8628, the
 device authorization grant), login asks the identity provider for a code,
 shows it on stderr with the page where to enter it, and waits (until the
@@ -70,12 +77,14 @@ No option takes a secret: secrets never go on the command line.`,
 		"docker-credential-mint login harbor.example.com -u robot --provider registry --refresh-before 10m",
 		"docker-credential-mint login localhost:5000 -u ci --provider exec --token-username token --lifetime 10m -- /usr/local/bin/make-token --audience registry",
 		"docker-credential-mint login localhost:5000",
+		"docker-credential-mint login registry.example.com --provider oauth2 --grant token_exchange --token-url https://sts.example.com/oauth2/token --audience registry.example.com --token-username oauth2accesstoken --identity-source github-actions --identity-audience sts.example.com",
 		"docker-credential-mint login registry.example.com --device --provider oauth2 --grant device_code --device-authorization-url https://idp.example.com/oauth2/device --token-url https://idp.example.com/oauth2/token --client-id mint-cli --scope offline_access --token-username oauth2accesstoken",
 	},
 }
 
 // providerOptions are the options that only --provider uses.
-var providerOptions = []string{"token-url", "grant", "scope", "client-id", "token-username", "format", "lifetime", "refresh-before", "timeout", "insecure", "device-authorization-url"}
+var providerOptions = []string{"token-url", "grant", "scope", "client-id", "token-username", "format", "lifetime", "refresh-before", "timeout", "insecure", "device-authorization-url",
+	"audience", "identity-source", "identity-audience", "identity-path", "identity-env", "identity-timeout"}
 
 type loginFlags struct {
 	username      string
@@ -90,10 +99,16 @@ func (f *loginFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.username, "u", "", "shorthand for --username")
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password or token from stdin (one line; a trailing newline is dropped)")
 	fs.BoolVar(&f.device, "device", false, "oauth2 grant device_code: show a code to approve in a browser, wait for the approval and store the refresh token it gives (RFC 8628)")
-	fs.BoolVar(&f.noSecret, "no-secret", false, "exec: the command needs no stored secret (its stdin is empty); any stored one is removed")
+	fs.BoolVar(&f.noSecret, "no-secret", false, "exec, oauth2 keyless grants: store no secret (an exec command's stdin is empty); any stored one is removed")
 	fs.StringVar(&f.p.provider, "provider", "", "write REGISTRY's config entry for `P`: oauth2, registry, exec or static")
 	fs.StringVar(&f.p.tokenURL, "token-url", "", "oauth2: the token endpoint `URL` (https; http only for loopback or with --insecure)")
-	fs.StringVar(&f.p.grant, "grant", "", "oauth2: client_credentials (default), refresh_token or device_code")
+	fs.StringVar(&f.p.grant, "grant", "", "oauth2: client_credentials (default), refresh_token, device_code, or the keyless token_exchange or jwt_bearer")
+	fs.StringVar(&f.p.audience, "audience", "", "oauth2 keyless grants: the exchange's audience `parameter` (the registry, for most token services)")
+	fs.StringVar(&f.p.identitySource, "identity-source", "", "oauth2 keyless grants: where the identity token comes from: github-actions, gitlab, kubernetes, file, exec (its argv after --) or kubelet")
+	fs.StringVar(&f.p.identityAudience, "identity-audience", "", "identity source github-actions: the `audience` to ask GitHub for")
+	fs.StringVar(&f.p.identityPath, "identity-path", "", "identity sources kubernetes and file: the token file's absolute `path`")
+	fs.StringVar(&f.p.identityEnv, "identity-env", "", "identity source gitlab: the `variable` the job's id_tokens sets")
+	fs.StringVar(&f.p.identityTimeout, "identity-timeout", "", "identity sources github-actions and exec: the `duration` one fetch may take")
 	fs.StringVar(&f.p.deviceAuthURL, "device-authorization-url", "", "oauth2 device_code grant: the identity provider's device authorization endpoint `URL`")
 	fs.Var(&f.p.scopes, "scope", "oauth2: a `scope` to request (repeatable)")
 	fs.StringVar(&f.p.clientID, "client-id", "", "oauth2 refresh_token and device_code grants: the client `id` (refresh_token's default: the username)")
@@ -148,10 +163,16 @@ func runLogin(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, 
 		}
 		return loginDevice(ctx, e, f.p.provider != "", want, h, stdout, stderr)
 	}
+	// A keyless grant needs no secret: a client secret is stored only when
+	// one is given.
+	keyless := want.Provider == credentials.ProviderOAuth2 && credentials.IsKeyless(want.Grant)
+	if keyless && !f.passwordStdin && f.username == "" {
+		f.noSecret = true
+	}
 	var user, secret string
 	switch {
-	case f.noSecret && f.p.provider != credentials.ProviderExec:
-		return usageError(stderr, loginUsage, "--no-secret needs --provider exec")
+	case f.noSecret && f.p.provider != credentials.ProviderExec && !keyless:
+		return usageError(stderr, loginUsage, "--no-secret needs --provider exec (or an oauth2 keyless grant)")
 	case f.noSecret && (f.passwordStdin || f.username != ""):
 		return usageError(stderr, loginUsage, "--no-secret takes no --username or --password-stdin")
 	case !f.noSecret:
