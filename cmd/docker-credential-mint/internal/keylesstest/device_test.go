@@ -16,7 +16,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -413,5 +415,58 @@ func TestBinary_doctorExchange(t *testing.T) {
 	sb.Must("registry.mint.test", "get")
 	if after := s.stats(t); after.Exchanges-before.Exchanges != 2 {
 		t.Errorf("get after doctor made %d exchanges in all, want 2 (doctor cached its token)", after.Exchanges-before.Exchanges)
+	}
+}
+
+// TestBinary_loginDeviceInterrupt: Ctrl-C (SIGINT) while login --device
+// waits ends it in one line; nothing is stored and the config file is not
+// written.
+func TestBinary_loginDeviceInterrupt(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGINT is Unix's")
+	}
+	clientID := "device-" + randHex(4)
+	s := startServer(t, deviceTTL, "MINT_OIDC_DEVICE_CLIENT_ID="+clientID)
+	sb := clitest.New(t, clitest.Binary(t, ""))
+	cmd := exec.Command(sb.Program, "login", "registry.mint.test", "--device", "--provider", "oauth2", "--grant", "device_code",
+		"--device-authorization-url", s.url+"/device/auth", "--token-url", s.url+"/token",
+		"--client-id", clientID, "--scope", "offline_access", "--token-username", "oauth2")
+	cmd.Env = sb.Env
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	errPipe, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	t.Cleanup(func() {
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Kill()
+		}
+	})
+	sc := bufio.NewScanner(errPipe)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.HasPrefix(sc.Text(), "Waiting for the approval") {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	err := cmd.Wait()
+	last := lines[len(lines)-1]
+	if err == nil || stdout.Len() != 0 || !strings.HasPrefix(last, "docker-credential-mint login: cancelled; nothing was stored, and ") || !strings.HasSuffix(last, "config.yaml is unchanged") {
+		t.Errorf("login --device after SIGINT: %v, stdout %q, stderr %q", err, stdout.String(), lines)
+	}
+	if _, err := openStore(t, sb, wire.NSCredentials).Get(context.Background(), "registry.mint.test"); err == nil {
+		t.Error("an interrupted login stored a credential")
+	}
+	if _, err := os.Stat(filepath.Join(sb.Home, "config", "docker-credential-mint", "config.yaml")); err == nil {
+		t.Error("an interrupted login wrote the config file")
 	}
 }
