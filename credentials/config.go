@@ -145,6 +145,9 @@ type Registry struct {
 	// Identity is where a keyless oauth2 grant's JWT comes from; nil for
 	// other grants.
 	Identity *Identity
+	// DeviceAuthURL is the device authorization endpoint of grant
+	// device_code (RFC 8628 §3.1).
+	DeviceAuthURL string
 
 	// AWSProfile is the ecr entry's shared config profile (aws_profile);
 	// empty: the SDK's default ($AWS_PROFILE, else "default").
@@ -383,7 +386,7 @@ func allowedKeys(provider string) (keys []string, ok bool) {
 	case ProviderExec:
 		return []string{"command", "format", "username", "lifetime", "timeout", "refresh_before"}, true
 	case ProviderOAuth2:
-		return []string{"token_url", "grant", "scopes", "username", "client_id", "auth_style", "refresh_before", "lifetime", "timeout", "insecure", "audience", "identity"}, true
+		return []string{"token_url", "grant", "scopes", "username", "client_id", "auth_style", "refresh_before", "lifetime", "timeout", "insecure", "audience", "identity", "device_authorization_url"}, true
 	case ProviderRegistry:
 		return []string{"lifetime", "timeout", "insecure", "refresh_before"}, true
 	case ProviderECR:
@@ -398,7 +401,7 @@ func allowedKeys(provider string) (keys []string, ok bool) {
 func knownKey(key string) bool {
 	switch key {
 	case "match", "provider", "token_url", "grant", "scopes", "username", "client_id", "refresh_before", "command",
-		"format", "lifetime", "timeout", "insecure", "auth_style", "audience", "identity",
+		"format", "lifetime", "timeout", "insecure", "auth_style", "audience", "identity", "device_authorization_url",
 		"aws_profile", "aws_role_arn", "aws_region":
 		return true
 	}
@@ -453,6 +456,8 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			r.Audience, err = p.str(key, v)
 		case "identity":
 			r.Identity, err = p.identity(v)
+		case "device_authorization_url":
+			r.DeviceAuthURL, err = p.str(key, v)
 		case "aws_profile":
 			r.AWSProfile, err = p.str(key, v)
 		case "aws_role_arn":
@@ -518,15 +523,18 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		switch r.Grant {
 		case "":
 			r.Grant = GrantClientCredentials
-		case GrantClientCredentials, GrantRefreshToken, GrantTokenExchange, GrantJWTBearer:
+		case GrantClientCredentials, GrantRefreshToken, GrantTokenExchange, GrantJWTBearer, GrantDeviceCode:
 		default:
-			return r, p.errf(keys["grant"], "grant", "%q is not one of client_credentials, refresh_token, token_exchange, jwt_bearer", r.Grant)
+			return r, p.errf(keys["grant"], "grant", "%q is not one of client_credentials, refresh_token, token_exchange, jwt_bearer, device_code", r.Grant)
 		}
 		if err := p.checkKeyless(&r, n, keys); err != nil {
 			return r, err
 		}
+		if err := p.checkDevice(&r, n, keys); err != nil {
+			return r, err
+		}
 		if r.ClientID != "" && r.Grant == GrantClientCredentials {
-			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange or jwt_bearer (client_credentials takes the client id from the stored username)")
+			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange, jwt_bearer or device_code (client_credentials takes the client id from the stored username)")
 		}
 	}
 	return r, nil

@@ -18,6 +18,11 @@
 //     the access token is returned, and the old one is never sent again
 //     (servers such as Ory Hydra revoke the whole chain on reuse).
 //
+//   - grant device_code (RFC 8628): `docker-credential-mint login --device`
+//     stores Username "<token>" and the refresh token the approval gave
+//     (device.go); get then refreshes it as for grant refresh_token, with
+//     the config's client_id, a public client.
+//
 //   - grants token_exchange (RFC 8693) and jwt_bearer (RFC 7523), keyless:
 //     no root credential is needed. The identity block names where the JWT
 //     presented comes from (package identity); it is fetched on each
@@ -123,6 +128,10 @@ type Options struct {
 	// Getenv reads a keyless entry's identity from the environment
 	// (github-actions, gitlab); nil means os.Getenv.
 	Getenv func(string) string
+	// Sleep waits between two polls of a device authorization
+	// (PollDevice), returning ctx's error when ctx is done first; nil
+	// means a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Provider mints access tokens for one oauth2 entry of the config.
@@ -149,6 +158,14 @@ func New(reg credentials.Registry, opts Options) (*Provider, error) {
 	case "":
 		reg.Grant = credentials.GrantClientCredentials
 	case credentials.GrantClientCredentials, credentials.GrantRefreshToken, credentials.GrantTokenExchange, credentials.GrantJWTBearer:
+	case credentials.GrantDeviceCode:
+		d, err := url.Parse(reg.DeviceAuthURL)
+		if err != nil || d.Host == "" {
+			return nil, errors.New("oauth2: device_authorization_url is not an absolute URL")
+		}
+		if err := safehttp.CheckURL(d, reg.Insecure); err != nil {
+			return nil, fmt.Errorf("oauth2: device_authorization_url: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("oauth2: unknown grant %q", reg.Grant)
 	}
@@ -214,7 +231,8 @@ func (p *Provider) Token(ctx context.Context, host credentials.Host, root *store
 	switch {
 	case keyless:
 		tk, err = p.exchange(ctx, reg, root)
-	case p.reg.Grant == credentials.GrantRefreshToken:
+	case p.reg.Grant == credentials.GrantRefreshToken, p.reg.Grant == credentials.GrantDeviceCode:
+		// device_code: login --device stored a refresh token.
 		tk, err = p.refresh(ctx, host, *root)
 	default:
 		secrets := []string{root.Secret}
@@ -468,6 +486,9 @@ func (p *Provider) describe(reg string, err error, secrets []string, source stri
 		return fmt.Errorf("oauth2: %s: the token endpoint refused the identity token from %s (%s); check its issuer, audience and expiry against what the endpoint trusts", reg, source, what)
 	case source != "" && (re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" || (re.ErrorCode == "" && status == http.StatusUnauthorized)):
 		return fmt.Errorf("oauth2: %s: the token endpoint refused the client (%s); check client_id and the grant the client may use", reg, what)
+	case p.reg.Grant == credentials.GrantDeviceCode && (re.ErrorCode == "invalid_client" || re.ErrorCode == "invalid_grant" || re.ErrorCode == "unauthorized_client" ||
+		re.ErrorCode == "" && status == http.StatusUnauthorized):
+		return fmt.Errorf("oauth2: %s: the token endpoint refused the stored refresh token (%s); run `docker-credential-mint login --device %s`", reg, what, reg)
 	case re.ErrorCode == "invalid_client", re.ErrorCode == "invalid_grant", re.ErrorCode == "unauthorized_client",
 		re.ErrorCode == "" && status == http.StatusUnauthorized:
 		return fmt.Errorf("oauth2: %s: the token endpoint refused the stored credential (%s); run `docker login %s` or `docker-credential-mint login %s`", reg, what, reg, reg)

@@ -27,7 +27,20 @@
 //	                              two grants below
 //	MINT_OIDC_CI_REQUEST_TOKEN    the bearer token GET /ci/token requires
 //
-// With them the server also stands in for a CI system's identity endpoint
+// Device authorization (RFC 8628; optional):
+//
+//	MINT_OIDC_DEVICE_CLIENT_ID    a public client (no secret) allowed the
+//	                              device_code and refresh_token grants
+//
+// With it the server enables oidc-provider's deviceFlow (POST /device/auth,
+// the user code pages at /device) and its devInteractions (a login form
+// that takes any name and password, and a consent form), so that a test
+// approves a user code with form posts as a person would in a browser.
+// Access tokens of the flow live MINT_OIDC_TTL too; a refresh token comes
+// with scope offline_access and is rotated on each use (a public client).
+// /stats adds "device_auths" (POSTs to /device/auth).
+//
+// With the keyless variables the server also stands in for a CI system's identity endpoint
 // (GitHub Actions' shape): GET /ci/token?audience=AUD[&ttl=SECONDS] with
 // "Authorization: bearer $MINT_OIDC_CI_REQUEST_TOKEN" answers
 // {"count":1,"value":JWT}, an RS256 JWT (iss ISSUER/ci, sub "repo:mint/e2e",
@@ -101,6 +114,17 @@ if (keylessAudience) {
     token_endpoint_auth_method: 'none',
   });
 }
+const deviceClientId = env.MINT_OIDC_DEVICE_CLIENT_ID || '';
+if (deviceClientId) {
+  clients.push({
+    client_id: deviceClientId,
+    application_type: 'native',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    redirect_uris: [],
+    response_types: [],
+    token_endpoint_auth_method: 'none',
+  });
+}
 const introspectors = new Set([clientId]);
 if (env.MINT_OIDC_INTROSPECT_ID) {
   if (!env.MINT_OIDC_INTROSPECT_SECRET) die('MINT_OIDC_INTROSPECT_SECRET is not set');
@@ -110,6 +134,7 @@ if (env.MINT_OIDC_INTROSPECT_ID) {
 
 const stats = { token_requests: 0, token_errors: 0, introspections: 0 };
 if (keylessAudience) Object.assign(stats, { ci_tokens: 0, exchanges: 0, exchange_errors: 0 });
+if (deviceClientId) stats.device_auths = 0;
 let issuer = '';
 
 // ciToken is the CI stand-in's GET /ci/token.
@@ -204,6 +229,8 @@ const server = http.createServer((req, res) => {
 
   } else if (req.method === 'POST' && url === '/token/introspection') {
     stats.introspections++;
+  } else if (deviceClientId && req.method === 'POST' && url === '/device/auth') {
+    stats.device_auths++;
   }
   handler(req, res);
 });
@@ -221,10 +248,11 @@ server.listen(port, '127.0.0.1', () => {
         // Only the configured clients may introspect.
         allowedPolicy: async (ctx, caller) => introspectors.has(caller.clientId),
       },
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: Boolean(deviceClientId) },
+      deviceFlow: { enabled: Boolean(deviceClientId) },
       revocation: { enabled: false },
     },
-    ttl: { ClientCredentials: ttl },
+    ttl: { ClientCredentials: ttl, AccessToken: ttl },
   });
   if (keylessAudience) {
     const teParams = ['subject_token', 'subject_token_type', 'audience', 'resource', 'scope', 'requested_token_type', 'actor_token', 'actor_token_type'];

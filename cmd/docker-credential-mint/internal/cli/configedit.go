@@ -343,6 +343,9 @@ func renderEntry(r credentials.Registry, dash, key int, eol string) []string {
 	if r.Grant != "" {
 		add("grant", yamlScalar(r.Grant))
 	}
+	if r.DeviceAuthURL != "" {
+		add("device_authorization_url", yamlScalar(r.DeviceAuthURL))
+	}
 	if len(r.Scopes) > 0 {
 		add("scopes", yamlList(r.Scopes))
 	}
@@ -369,6 +372,28 @@ func renderEntry(r credentials.Registry, dash, key int, eol string) []string {
 	}
 	if r.Insecure {
 		add("insecure", "true")
+	}
+	if r.Audience != "" {
+		add("audience", yamlScalar(r.Audience))
+	}
+	if id := r.Identity; id != nil {
+		kv = append(kv, "identity:")
+		add("  source", yamlScalar(id.Source))
+		if id.Audience != "" {
+			add("  audience", yamlScalar(id.Audience))
+		}
+		if id.Path != "" {
+			add("  path", yamlScalar(id.Path))
+		}
+		if id.Env != "" {
+			add("  env", yamlScalar(id.Env))
+		}
+		if len(id.Command) > 0 {
+			add("  command", yamlList(id.Command))
+		}
+		if id.Timeout != 0 {
+			add("  timeout", yamlScalar(id.Timeout.String()))
+		}
 	}
 	out := make([]string, len(kv))
 	for i, l := range kv {
@@ -417,7 +442,18 @@ func sameEntry(a, b *credentials.Registry) bool {
 		a.TokenURL == b.TokenURL && a.Grant == b.Grant && slices.Equal(a.Scopes, b.Scopes) &&
 		a.ClientID == b.ClientID && a.Username == b.Username && a.RefreshBefore == b.RefreshBefore &&
 		slices.Equal(a.Command, b.Command) && a.Format == b.Format && a.Lifetime == b.Lifetime &&
-		a.Timeout == b.Timeout && a.Insecure == b.Insecure
+		a.Timeout == b.Timeout && a.Insecure == b.Insecure && a.DeviceAuthURL == b.DeviceAuthURL &&
+		a.Audience == b.Audience && sameIdentity(a.Identity, b.Identity)
+}
+
+// sameIdentity reports whether two identity blocks mean the same (their
+// lines aside).
+func sameIdentity(a, b *credentials.Identity) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Source == b.Source && a.Path == b.Path && slices.Equal(a.Command, b.Command) &&
+		a.Env == b.Env && a.Audience == b.Audience && a.Timeout == b.Timeout
 }
 
 // checkEdit verifies the edited config: h now matches an entry meaning
@@ -455,6 +491,9 @@ func checkEdit(old, edited *credentials.Config, want credentials.Registry, h cre
 // providerFlags are login's provider options: one config entry.
 type providerFlags struct {
 	provider, tokenURL, grant, clientID, username, format string
+	deviceAuthURL, audience                               string
+	identitySource, identityAudience, identityPath        string
+	identityEnv, identityTimeout                          string
 	scopes                                                multiFlag
 	lifetime, refreshBefore, timeout                      string
 	insecure                                              bool
@@ -476,12 +515,22 @@ var flagOfKey = map[string]string{
 	"refresh_before": "--refresh-before",
 	"timeout":        "--timeout",
 	"insecure":       "--insecure",
+
+	"device_authorization_url": "--device-authorization-url",
+	"audience":                 "--audience",
+	"identity":                 "--identity-source",
+	"identity.source":          "--identity-source",
+	"identity.audience":        "--identity-audience",
+	"identity.path":            "--identity-path",
+	"identity.env":             "--identity-env",
+	"identity.timeout":         "--identity-timeout",
+	"identity.command":         "the command after --",
 }
 
 // configProblem is the loader's "config <file>:<line>: <key>: invalid
 // config: <what>" (credentials.LoadConfig documents the shape).
 var configProblem = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^config .*:[0-9]+: ([a-z_]+): invalid config: (.*)$`)
+	return regexp.MustCompile(`^config .*:[0-9]+: ([a-z_.]+): invalid config: (.*)$`)
 })
 
 // entry turns the options into the config entry for h, checked by the
@@ -489,11 +538,11 @@ var configProblem = sync.OnceValue(func() *regexp.Regexp {
 func (f *providerFlags) entry(h credentials.Host) (credentials.Registry, error) {
 	var doc strings.Builder
 	doc.WriteString("registries:\n")
-	kv := func(k, v string) { fmt.Fprintf(&doc, "    %s: %s\n", k, v) }
+	kv := func(k, v string) { fmt.Fprintf(&doc, "    %s", strings.TrimSuffix(k+": "+v, " ")+"\n") }
 	fmt.Fprintf(&doc, "  - match: %s\n", yamlScalar(h.Key()))
 	kv("provider", yamlScalar(f.provider))
 	for _, o := range []struct{ key, value string }{
-		{"token_url", f.tokenURL}, {"grant", f.grant}, {"client_id", f.clientID},
+		{"token_url", f.tokenURL}, {"grant", f.grant}, {"client_id", f.clientID}, {"device_authorization_url", f.deviceAuthURL}, {"audience", f.audience},
 		{"format", f.format}, {"username", f.username},
 		{"lifetime", f.lifetime}, {"refresh_before", f.refreshBefore}, {"timeout", f.timeout},
 	} {
@@ -504,8 +553,23 @@ func (f *providerFlags) entry(h credentials.Host) (credentials.Registry, error) 
 	if len(f.scopes) > 0 {
 		kv("scopes", yamlList(f.scopes))
 	}
-	if len(f.command) > 0 {
+	identity := f.identitySource != "" || f.identityAudience != "" || f.identityPath != "" || f.identityEnv != "" || f.identityTimeout != ""
+	if len(f.command) > 0 && !(identity && f.identitySource == credentials.IdentityExec) {
 		kv("command", yamlList(f.command))
+	}
+	if identity {
+		kv("identity", "")
+		for _, o := range []struct{ key, value string }{
+			{"source", f.identitySource}, {"audience", f.identityAudience}, {"path", f.identityPath},
+			{"env", f.identityEnv}, {"timeout", f.identityTimeout},
+		} {
+			if o.value != "" {
+				kv("  "+o.key, yamlScalar(o.value))
+			}
+		}
+		if f.identitySource == credentials.IdentityExec && len(f.command) > 0 {
+			kv("  command", yamlList(f.command))
+		}
 	}
 	if f.insecure {
 		kv("insecure", "true")

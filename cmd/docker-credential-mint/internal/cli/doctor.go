@@ -43,9 +43,16 @@ PATH, that it routes to mint, plaintext "auths" and entries shadowing what
 mint stores; stored static tokens (JWTs) that have expired; and the
 containers auth files that podman and skopeo read before the Docker config;
 and that the docker-credential-mint on PATH and the full build next to it
-report one version. It changes nothing, prints no secret, and exits 1 when it finds an error or
+report one version. For each keyless entry (grant token_exchange or
+jwt_bearer) it says which identity source it found, and, for a token it can
+read without the network (a file, a projected service-account token,
+GitLab's variable), its expiry, aud, iss and sub, decoded, not verified,
+flagging one that has expired, is not yet valid or carries another audience
+than the entry asks for; with --exchange it also fetches GitHub Actions'
+token and runs exec sources, and tries each exchange, reporting the token
+endpoint's answer. It changes nothing, prints no secret, and exits 1 when it finds an error or
 a warning.`,
-	examples: []string{"docker-credential-mint doctor"},
+	examples: []string{"docker-credential-mint doctor", "docker-credential-mint doctor --exchange"},
 }
 
 // keychainProbeTimeout bounds doctor's List of the keychain: one that takes
@@ -94,6 +101,7 @@ func (d *doctor) add(sev, fix, format string, args ...any) {
 
 func runDoctor(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := newFlags(doctorUsage)
+	exchange := flags.Bool("exchange", false, "keyless entries: also fetch the identity token from GitHub Actions or the exec command, and try the exchange at the token endpoint (network)")
 	pos, code, done := parseArgs(doctorUsage, flags, args, stdout, stderr)
 	if done {
 		return code
@@ -107,6 +115,7 @@ func runDoctor(ctx context.Context, e *wire.Env, args []string, stdin io.Reader,
 	cfg := d.checkConfig()
 	roots := d.checkKeychain(ctx, cfg)
 	stored := d.checkStored(ctx, cfg, roots)
+	d.checkIdentities(ctx, cfg, roots, *exchange)
 	d.checkDockerConfig(stored)
 	d.checkContainers()
 	d.checkBuilds(ctx)

@@ -18,6 +18,7 @@ import (
 	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/wire"
 
 	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider"
 	"github.com/docker-credential-mint/mint/credentials/provider/router"
 	"github.com/docker-credential-mint/mint/credentials/provider/static"
 	"github.com/docker-credential-mint/mint/store"
@@ -25,7 +26,7 @@ import (
 
 var loginUsage = usage{
 	name:     "login",
-	synopsis: "REGISTRY [--username U] [--password-stdin] [--provider P [provider options]] [-- COMMAND ARG...]",
+	synopsis: "REGISTRY [--username U] [--password-stdin | --device] [--provider P [provider options]] [-- COMMAND ARG...]",
 	text: `Stores REGISTRY's root credential (a password, a robot or personal access
 token, an OAuth client secret or refresh token) in the keychain, through the
 same store action that docker login uses, so every spelling of the registry
@@ -48,6 +49,23 @@ written: if the proof fails, neither the config file nor the stored
 credential changes. For --provider exec, the command's argv follows "--"
 (no shell); the stored secret is its stdin.
 
+For a keyless oauth2 entry (--grant token_exchange or jwt_bearer, with
+--identity-source and its options; exec's argv follows "--"), no secret is
+needed: login writes the entry and proves it with one exchange of the
+identity token found where it runs (so run it in the CI job or the pod);
+--username with --password-stdin stores a client secret for a token
+endpoint that wants one.
+
+With --device, for an oauth2 entry with grant device_code (RFC 8628, the
+device authorization grant), login asks the identity provider for a code,
+shows it on stderr with the page where to enter it, and waits (until the
+code expires, or Ctrl-C) while you approve it in a browser, on any device.
+The refresh token the approval gives is stored as REGISTRY's root
+credential (username "<token>") and the access token cached; get then
+mints access tokens with the refresh token, saving each rotated one at
+once. No client secret and no password is involved, and nothing is stored
+unless the approval succeeds.
+
 Without --password-stdin the username and password are asked for on the
 terminal (the password is not echoed); without a terminal, pass the secret on
 stdin with --password-stdin. A username of "<token>" stores an identity token.
@@ -59,16 +77,20 @@ No option takes a secret: secrets never go on the command line.`,
 		"docker-credential-mint login harbor.example.com -u robot --provider registry --refresh-before 10m",
 		"docker-credential-mint login localhost:5000 -u ci --provider exec --token-username token --lifetime 10m -- /usr/local/bin/make-token --audience registry",
 		"docker-credential-mint login localhost:5000",
+		"docker-credential-mint login registry.example.com --provider oauth2 --grant token_exchange --token-url https://sts.example.com/oauth2/token --audience registry.example.com --token-username oauth2accesstoken --identity-source github-actions --identity-audience sts.example.com",
+		"docker-credential-mint login registry.example.com --device --provider oauth2 --grant device_code --device-authorization-url https://idp.example.com/oauth2/device --token-url https://idp.example.com/oauth2/token --client-id mint-cli --scope offline_access --token-username oauth2accesstoken",
 	},
 }
 
 // providerOptions are the options that only --provider uses.
-var providerOptions = []string{"token-url", "grant", "scope", "client-id", "token-username", "format", "lifetime", "refresh-before", "timeout", "insecure"}
+var providerOptions = []string{"token-url", "grant", "scope", "client-id", "token-username", "format", "lifetime", "refresh-before", "timeout", "insecure", "device-authorization-url",
+	"audience", "identity-source", "identity-audience", "identity-path", "identity-env", "identity-timeout"}
 
 type loginFlags struct {
 	username      string
 	passwordStdin bool
 	noSecret      bool
+	device        bool
 	p             providerFlags
 }
 
@@ -76,12 +98,20 @@ func (f *loginFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.username, "username", "", "the registry `user` name (client id for oauth2)")
 	fs.StringVar(&f.username, "u", "", "shorthand for --username")
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password or token from stdin (one line; a trailing newline is dropped)")
-	fs.BoolVar(&f.noSecret, "no-secret", false, "exec: the command needs no stored secret (its stdin is empty); any stored one is removed")
+	fs.BoolVar(&f.device, "device", false, "oauth2 grant device_code: show a code to approve in a browser, wait for the approval and store the refresh token it gives (RFC 8628)")
+	fs.BoolVar(&f.noSecret, "no-secret", false, "exec, oauth2 keyless grants: store no secret (an exec command's stdin is empty); any stored one is removed")
 	fs.StringVar(&f.p.provider, "provider", "", "write REGISTRY's config entry for `P`: oauth2, registry, exec or static")
 	fs.StringVar(&f.p.tokenURL, "token-url", "", "oauth2: the token endpoint `URL` (https; http only for loopback or with --insecure)")
-	fs.StringVar(&f.p.grant, "grant", "", "oauth2: client_credentials (default) or refresh_token")
+	fs.StringVar(&f.p.grant, "grant", "", "oauth2: client_credentials (default), refresh_token, device_code, or the keyless token_exchange or jwt_bearer")
+	fs.StringVar(&f.p.audience, "audience", "", "oauth2 keyless grants: the exchange's audience `parameter` (the registry, for most token services)")
+	fs.StringVar(&f.p.identitySource, "identity-source", "", "oauth2 keyless grants: where the identity token comes from: github-actions, gitlab, kubernetes, file, exec (its argv after --) or kubelet")
+	fs.StringVar(&f.p.identityAudience, "identity-audience", "", "identity source github-actions: the `audience` to ask GitHub for")
+	fs.StringVar(&f.p.identityPath, "identity-path", "", "identity sources kubernetes and file: the token file's absolute `path`")
+	fs.StringVar(&f.p.identityEnv, "identity-env", "", "identity source gitlab: the `variable` the job's id_tokens sets")
+	fs.StringVar(&f.p.identityTimeout, "identity-timeout", "", "identity sources github-actions and exec: the `duration` one fetch may take")
+	fs.StringVar(&f.p.deviceAuthURL, "device-authorization-url", "", "oauth2 device_code grant: the identity provider's device authorization endpoint `URL`")
 	fs.Var(&f.p.scopes, "scope", "oauth2: a `scope` to request (repeatable)")
-	fs.StringVar(&f.p.clientID, "client-id", "", "oauth2 refresh_token grant: the client `id` (default: the username)")
+	fs.StringVar(&f.p.clientID, "client-id", "", "oauth2 refresh_token and device_code grants: the client `id` (refresh_token's default: the username)")
 	fs.StringVar(&f.p.username, "token-username", "", "oauth2, exec plain: the `name` get answers as Username with the token")
 	fs.StringVar(&f.p.format, "format", "", "exec: how the command prints its token: plain (default), helper-json or kubelet")
 	fs.StringVar(&f.p.lifetime, "lifetime", "", "exec, oauth2, registry: how long a token lives when its source does not say (a `duration`)")
@@ -127,10 +157,22 @@ func runLogin(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, 
 	} else if want, err = f.p.entry(h); err != nil {
 		return usageError(stderr, loginUsage, "%s", err)
 	}
+	if f.device {
+		if f.noSecret || f.passwordStdin || f.username != "" {
+			return usageError(stderr, loginUsage, "--device takes no --username, --password-stdin or --no-secret: the approval gives the credential")
+		}
+		return loginDevice(ctx, e, f.p.provider != "", want, h, stdout, stderr)
+	}
+	// A keyless grant needs no secret: a client secret is stored only when
+	// one is given.
+	keyless := want.Provider == credentials.ProviderOAuth2 && credentials.IsKeyless(want.Grant)
+	if keyless && !f.passwordStdin && f.username == "" {
+		f.noSecret = true
+	}
 	var user, secret string
 	switch {
-	case f.noSecret && f.p.provider != credentials.ProviderExec:
-		return usageError(stderr, loginUsage, "--no-secret needs --provider exec")
+	case f.noSecret && f.p.provider != credentials.ProviderExec && !keyless:
+		return usageError(stderr, loginUsage, "--no-secret needs --provider exec (or an oauth2 keyless grant)")
 	case f.noSecret && (f.passwordStdin || f.username != ""):
 		return usageError(stderr, loginUsage, "--no-secret takes no --username or --password-stdin")
 	case !f.noSecret:
@@ -156,10 +198,10 @@ func runLogin(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, 
 	}
 	entry := store.Entry{ServerURL: serverURLFor(h), Username: user, Secret: secret}
 	if f.noSecret {
-		return loginMinted(ctx, e, w, ch, h, nil, stdout, stderr)
+		return loginMinted(ctx, e, w, ch, h, nil, e.Providers, stdout, stderr)
 	}
 	if w.Router != nil && w.Router.Claims(h) {
-		return loginMinted(ctx, e, w, ch, h, &entry, stdout, stderr)
+		return loginMinted(ctx, e, w, ch, h, &entry, e.Providers, stdout, stderr)
 	}
 	if err := static.CheckExpired(h, entry, now()); err != nil {
 		return fail(stderr, "login", fmt.Errorf("%s: this credential has already expired; nothing was stored%s: get a new one", h.Key(), ch.unchangedNote()))
@@ -184,7 +226,9 @@ func runLogin(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, 
 //
 // A nil entry (exec with --no-secret) mints with no root credential and
 // erases any stored one, so that the command's stdin stays empty.
-func loginMinted(ctx context.Context, e *wire.Env, w *wire.Wiring, ch *configChange, h credentials.Host, entry *store.Entry, stdout, stderr io.Writer) int {
+// providers makes the proof's providers (e.Providers, or for --device one
+// that answers the token the approval gave).
+func loginMinted(ctx context.Context, e *wire.Env, w *wire.Wiring, ch *configChange, h credentials.Host, entry *store.Entry, providers provider.Factory, stdout, stderr io.Writer) int {
 	proofRoots, proofTokens := store.NewMemory(), store.NewMemory()
 	if entry != nil {
 		if err := proofRoots.Put(ctx, h.Key(), *entry); err != nil {
@@ -199,7 +243,7 @@ func loginMinted(ctx context.Context, e *wire.Env, w *wire.Wiring, ch *configCha
 		return fail(stderr, "login", err)
 	}
 	defer os.RemoveAll(lockDir)
-	r, err := router.New(w.Cfg, router.Options{Tokens: proofTokens, Roots: proofRoots, LockDir: lockDir, Warn: e.Warn, Providers: e.Providers})
+	r, err := router.New(w.Cfg, router.Options{Tokens: proofTokens, Roots: proofRoots, LockDir: lockDir, Warn: e.Warn, Providers: providers})
 	if err != nil {
 		return fail(stderr, "login", err)
 	}

@@ -230,6 +230,8 @@ func configuredRows(ctx context.Context, w *wire.Wiring, roots, tokens map[strin
 		switch tok, cached := tokens[key]; {
 		case problem != nil:
 			r.Note = "cannot mint: " + credentials.OneLine(problem.Error())
+		case reg.NeedsRoot() && reg.Grant == credentials.GrantDeviceCode:
+			r.Note = "no root credential: run docker-credential-mint login --device " + key
 		case reg.NeedsRoot():
 			r.Note = "no root credential: run docker-credential-mint login " + key
 		case !cached:

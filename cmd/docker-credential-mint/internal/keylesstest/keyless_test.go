@@ -70,8 +70,8 @@ func need(t *testing.T, what string, err error) {
 }
 
 // startServer starts the launcher on a free port (access tokens living
-// ttl) and stops it by its PID when t ends.
-func startServer(t *testing.T, ttl time.Duration) *server {
+// ttl; extra adds to its environment) and stops it by its PID when t ends.
+func startServer(t *testing.T, ttl time.Duration, extra ...string) *server {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("the launcher runs on Unix")
@@ -105,6 +105,7 @@ func startServer(t *testing.T, ttl time.Duration) *server {
 		"MINT_OIDC_KEYLESS_CLIENT_ID=" + s.clientID,
 		"MINT_OIDC_CI_REQUEST_TOKEN=" + s.requestToken,
 	}
+	cmd.Env = append(cmd.Env, extra...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
