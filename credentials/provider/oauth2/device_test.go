@@ -104,7 +104,7 @@ var approved = `200 {"access_token":"` + accessToken + `","refresh_token":"` + r
 
 // runDevice starts and polls a device authorization against a server
 // answering answers, and returns the result and the waits.
-func runDevice(t *testing.T, authBody string, answers ...string) (*DeviceAuth, []time.Duration, error, *deviceServer) {
+func runDevice(t *testing.T, authBody string, answers ...string) (*DeviceAuth, []time.Duration, *deviceServer, error) {
 	t.Helper()
 	d := &deviceServer{t: t, authBody: authBody, answers: answers}
 	srv := d.start()
@@ -126,13 +126,13 @@ func runDevice(t *testing.T, authBody string, answers ...string) (*DeviceAuth, [
 			}
 		}
 	}
-	return da, rs.waits, err, d
+	return da, rs.waits, d, err
 }
 
 const authBody = `{"device_code":"` + deviceCode + `","user_code":"WDJB-MJHT","verification_uri":"https://idp.example/device","verification_uri_complete":"https://idp.example/device?user_code=WDJB-MJHT","expires_in":600,"interval":2}`
 
 func TestProvider_StartDevice(t *testing.T) {
-	da, waits, err, d := runDevice(t, authBody, pending, pending, approved)
+	da, waits, d, err := runDevice(t, authBody, pending, pending, approved)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestProvider_StartDevice(t *testing.T) {
 }
 
 func TestProvider_PollDevice_defaultInterval(t *testing.T) {
-	_, waits, err, _ := runDevice(t, `{"device_code":"`+deviceCode+`","user_code":"A","verification_uri":"https://x/d","expires_in":600}`, pending, approved)
+	_, waits, _, err := runDevice(t, `{"device_code":"`+deviceCode+`","user_code":"A","verification_uri":"https://x/d","expires_in":600}`, pending, approved)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestProvider_PollDevice_defaultInterval(t *testing.T) {
 }
 
 func TestProvider_PollDevice_slowDown(t *testing.T) {
-	_, waits, err, _ := runDevice(t, authBody, pending, `400 {"error":"slow_down"}`, pending, `400 {"error":"slow_down"}`, approved)
+	_, waits, _, err := runDevice(t, authBody, pending, `400 {"error":"slow_down"}`, pending, `400 {"error":"slow_down"}`, approved)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,42 +174,42 @@ func TestProvider_PollDevice_slowDown(t *testing.T) {
 }
 
 func TestProvider_PollDevice_expiredToken(t *testing.T) {
-	_, _, err, _ := runDevice(t, authBody, pending, `400 {"error":"expired_token","error_description":"device code `+deviceCode+` is expired"}`)
+	_, _, _, err := runDevice(t, authBody, pending, `400 {"error":"expired_token","error_description":"device code `+deviceCode+` is expired"}`)
 	if !errors.Is(err, ErrDeviceExpired) || !strings.Contains(err.Error(), "user code WDJB-MJHT") || !strings.Contains(err.Error(), "login --device registry.example.com") {
 		t.Errorf("err = %v, want ErrDeviceExpired naming the user code and the fix", err)
 	}
 }
 
 func TestProvider_PollDevice_accessDenied(t *testing.T) {
-	_, _, err, _ := runDevice(t, authBody, `400 {"error":"access_denied"}`)
+	_, _, _, err := runDevice(t, authBody, `400 {"error":"access_denied"}`)
 	if !errors.Is(err, ErrDeviceDenied) {
 		t.Errorf("err = %v, want ErrDeviceDenied", err)
 	}
 }
 
 func TestProvider_PollDevice_otherError(t *testing.T) {
-	_, _, err, _ := runDevice(t, authBody, `400 {"error":"invalid_grant","error_description":"grant `+deviceCode+` not found"}`)
+	_, _, _, err := runDevice(t, authBody, `400 {"error":"invalid_grant","error_description":"grant `+deviceCode+` not found"}`)
 	if err == nil || !strings.Contains(err.Error(), "oauth2: registry.example.com: the token endpoint refused the device code (invalid_grant: grant [redacted] not found); run `docker-credential-mint login --device registry.example.com` again") {
 		t.Errorf("err = %v, want the endpoint's error, redacted", err)
 	}
 }
 
 func TestProvider_PollDevice_transient(t *testing.T) {
-	_, waits, err, _ := runDevice(t, authBody, pending, `503 {}`, approved)
+	_, waits, _, err := runDevice(t, authBody, pending, `503 {}`, approved)
 	if err != nil {
 		t.Fatalf("one 503 ended the wait: %v", err)
 	}
 	if want := []time.Duration{2 * time.Second, 2 * time.Second, 4 * time.Second}; fmt.Sprint(waits) != fmt.Sprint(want) {
 		t.Errorf("waits = %v, want %v (a failed poll doubles the interval)", waits, want)
 	}
-	_, _, err, _ = runDevice(t, authBody, `503 {}`, `502 {}`, `500 {}`)
+	_, _, _, err = runDevice(t, authBody, `503 {}`, `502 {}`, `500 {}`)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 500") {
 		t.Errorf("three failures in a row: err = %v, want the last one", err)
 	}
 }
 
 func TestProvider_PollDevice_noRefreshToken(t *testing.T) {
-	_, _, err, _ := runDevice(t, authBody, `200 {"access_token":"`+accessToken+`","token_type":"Bearer","expires_in":300}`)
+	_, _, _, err := runDevice(t, authBody, `200 {"access_token":"`+accessToken+`","token_type":"Bearer","expires_in":300}`)
 	if err == nil || !strings.Contains(err.Error(), "no refresh token") || !strings.Contains(err.Error(), "offline_access") {
 		t.Errorf("err = %v, want no refresh token", err)
 	}
