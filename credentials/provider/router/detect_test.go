@@ -139,9 +139,10 @@ func TestRouter_detect_cacheOnly(t *testing.T) {
 }
 
 // TestRouter_detectGCR: with no entry, Google's registries are claimed by
-// one implicit gcr entry (one token per registry host), list says
-// oauth2accesstoken for them; a stored login is answered as it is; an
-// explicit entry and detect_clouds: false win as for ECR.
+// one implicit gcr entry (one token per registry host); a stored login is
+// answered as it is (an explicit gcr entry mints, and list says
+// oauth2accesstoken for it); a static entry and detect_clouds: false win
+// as for ECR.
 func TestRouter_detectGCR(t *testing.T) {
 	f := &fakeFactory{}
 	rt := detectRouter(t, "", f)
@@ -165,8 +166,9 @@ func TestRouter_detectGCR(t *testing.T) {
 	if len(f.regs) != 1 || f.regs[0].Provider != credentials.ProviderGCR {
 		t.Errorf("provider made for %+v", f.regs)
 	}
-	if u := rt.ListedUsername(ctx, host(t, "gcr.io"), store.Entry{Username: "stored"}); u != "oauth2accesstoken" {
-		t.Errorf("ListedUsername = %q", u)
+	explicit := detectRouter(t, "registries:\n  - match: gcr.io\n    provider: gcr\n", &fakeFactory{})
+	if u := explicit.ListedUsername(ctx, host(t, "gcr.io"), store.Entry{Username: "stored"}); u != "oauth2accesstoken" {
+		t.Errorf("ListedUsername of an explicit entry = %q", u)
 	}
 	if !rt.MayClaimKey("us-docker.pkg.dev/p/r") || rt.MayClaimKey("quay.io") {
 		t.Error("MayClaimKey does not tell Google keys from others")
@@ -183,7 +185,7 @@ func TestRouter_detectGCR(t *testing.T) {
 	if a, ok, err := rt.Fresh(ctx, host(t, "eu.gcr.io/proj/app"), nil); err != nil || !ok || a.Username != "_json_key" {
 		t.Errorf("Fresh under a stored login = %+v, %v, %v", a, ok, err)
 	}
-	if u := rt.ListedUsername(ctx, host(t, "eu.gcr.io"), login); u != "_json_key" {
+	if u := rt.ListedUsername(ctx, host(t, "eu.gcr.io"), store.Entry{ServerURL: "eu.gcr.io", Username: "_json_key"}); u != "_json_key" {
 		t.Errorf("ListedUsername of a stored login = %q", u)
 	}
 	if len(f.regs) != 1 || f.calls != 1 {

@@ -329,7 +329,7 @@ func answer(reg *credentials.Registry, h credentials.Host, tok *provider.Token) 
 // username, else root's. It reads at most the token cache.
 func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root store.Entry) string {
 	e, ok := rt.match(h)
-	if !ok || e.cache == nil || e.reg.StoredLoginWins && root.Secret != "" {
+	if !ok || e.cache == nil || e.reg.StoredLoginWins && root.Username != "" {
 		return root.Username
 	}
 	if u, ok := e.reg.FixedUsername(); ok {
