@@ -59,5 +59,14 @@ func mayBeGCRKey(key string) bool {
 	if i := strings.IndexByte(key, '/'); i >= 0 {
 		key = key[:i]
 	}
-	return strings.HasSuffix(key, GCRDomain) || strings.HasSuffix(key, ArtifactRegistrySuffix)
+	// The last byte first: most keys (.com, .org, ports) end in neither.
+	switch {
+	case key == "":
+		return false
+	case key[len(key)-1] == 'o':
+		return strings.HasSuffix(key, GCRDomain)
+	case key[len(key)-1] == 'v':
+		return strings.HasSuffix(key, ArtifactRegistrySuffix)
+	}
+	return false
 }
