@@ -140,7 +140,12 @@ func New(reg credentials.Registry, o Options) (*Provider, error) {
 	if len(p.scopes) == 0 {
 		p.scopes = []string{DefaultScope}
 	}
-	p.client = safehttp.Client(o.Transport, p.timeout, false)
+	// Plain http is allowed: the entry's own URLs were checked when the
+	// config was read (https, or loopback), and a credentials file's
+	// URLs are the SDK's to follow, as gcloud does (an external_account
+	// file on AWS or Azure reads its subject token from the instance
+	// metadata service over http). Redirects stay on their origin.
+	p.client = safehttp.Client(o.Transport, p.timeout, true)
 	if reg.Identity != nil {
 		src, err := identity.New(*reg.Identity, identity.Options{Getenv: o.Getenv, Runner: o.Runner, Transport: o.Transport, Now: o.Now})
 		if err != nil {
