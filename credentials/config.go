@@ -103,11 +103,12 @@ type Registry struct {
 	// Provider is one of the Provider* constants.
 	Provider string
 
-	// TokenURL is the oauth2 token endpoint.
+	// TokenURL is the oauth2 token endpoint (gcr: the STS endpoint of its
+	// identity federation).
 	TokenURL string
 	// Grant is the oauth2 grant (GrantClientCredentials by default).
 	Grant string
-	// Scopes are the oauth2 scopes requested.
+	// Scopes are the oauth2 (or gcr) scopes requested.
 	Scopes []string
 	// ClientID is the oauth2 client id for the refresh_token grant; when
 	// empty, the root credential's username is used.
@@ -142,8 +143,8 @@ type Registry struct {
 	// Audience is the audience parameter of a keyless oauth2 grant
 	// (token_exchange, jwt_bearer); empty: not sent.
 	Audience string
-	// Identity is where a keyless oauth2 grant's JWT comes from; nil for
-	// other grants.
+	// Identity is where a keyless oauth2 grant's (or a gcr entry's
+	// federation's) JWT comes from; nil otherwise.
 	Identity *Identity
 
 	// AWSProfile is the ecr entry's shared config profile (aws_profile);
