@@ -277,11 +277,35 @@ func (p *Provider) tokenSource(ctx context.Context, sup *supplier) (oauth2.Token
 			return nil, err
 		}
 	}
-	creds, err := google.CredentialsFromJSONWithParams(ctx, data, params)
+	typ, err := credentialsType(data)
+	if err != nil {
+		return nil, fmt.Errorf("credentials file %s: %w", file, err)
+	}
+	creds, err := google.CredentialsFromJSONWithTypeAndParams(ctx, data, typ, params)
 	if err != nil {
 		return nil, fmt.Errorf("credentials file %s: %w", file, err)
 	}
 	return creds.TokenSource, nil
+}
+
+// credentialsType is a credentials file's type, one the SDK reads. The file
+// is the user's own (named by the config or the environment, as gcloud
+// takes it), so its type is what it says.
+func credentialsType(data []byte) (google.CredentialsType, error) {
+	var f struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return "", errors.New("not a JSON credentials file")
+	}
+	switch t := google.CredentialsType(f.Type); t {
+	case google.ServiceAccount, google.AuthorizedUser, google.ExternalAccount, google.ExternalAccountAuthorizedUser,
+		google.ImpersonatedServiceAccount, google.GDCHServiceAccount:
+		return t, nil
+	case "":
+		return "", errors.New("no type in the credentials file")
+	}
+	return "", fmt.Errorf("unknown credentials type %q", f.Type)
 }
 
 // noCredentials is the "not found" of a machine without Google credentials.

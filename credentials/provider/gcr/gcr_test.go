@@ -366,3 +366,20 @@ func TestSilentMetadata(t *testing.T) {
 		t.Errorf("mint = %v, want the deadline", err)
 	}
 }
+
+// TestCredentialsFile_bad: a file that is no credentials file, or of a
+// type the SDK does not read, is a one-line error that names the file and
+// never holds its content.
+func TestCredentialsFile_bad(t *testing.T) {
+	for content, want := range map[string]string{
+		"secret-looking garbage":                   "not a JSON credentials file",
+		`{"private_key":"secret-looking garbage"}`: "no type in the credentials file",
+		`{"type":"weird"}`:                         `unknown credentials type "weird"`,
+	} {
+		path := writeFile(t, "bad.json", content)
+		_, err := mint(t, credentials.Registry{GCP: credentials.GCPOptions{CredentialsFile: path}})
+		if err == nil || !strings.Contains(err.Error(), path+": "+want) || strings.Contains(err.Error(), "garbage") || errors.Is(err, provider.ErrNotFound) {
+			t.Errorf("mint with %q = %v", content, err)
+		}
+	}
+}
