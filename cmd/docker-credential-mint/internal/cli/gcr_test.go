@@ -190,3 +190,19 @@ func TestGCR_noCredentials(t *testing.T) {
 		t.Errorf("list = %q", out)
 	}
 }
+
+// TestGCR_failure: a failing token endpoint is one line on stdout (exit 1)
+// that names the registry and the endpoint's error, with nothing on stderr
+// and nothing of the key in it.
+func TestGCR_failure(t *testing.T) {
+	srv := gcrtest.NewServer(t)
+	srv.Fail.Store(true)
+	s := gcrSandbox(t, nil)
+	key := srv.NewServiceAccountKey(t, s.Home, "puller@proj.iam.gserviceaccount.com")
+	s.WriteConfig("registries:\n  - match: gcr.io\n    provider: gcr\n    gcp_credentials_file: " + key + "\n")
+	out, stderr, code := s.Exec("gcr.io", "get")
+	if code != 1 || stderr != "" || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "gcr: gcr.io: ") || !strings.Contains(out, "internal_failure") ||
+		strings.Contains(out, "PRIVATE KEY") || strings.Contains(out, "assertion") {
+		t.Errorf("get: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
