@@ -103,11 +103,12 @@ type Registry struct {
 	// Provider is one of the Provider* constants.
 	Provider string
 
-	// TokenURL is the oauth2 token endpoint.
+	// TokenURL is the oauth2 token endpoint (gcr: the STS endpoint of its
+	// identity federation).
 	TokenURL string
 	// Grant is the oauth2 grant (GrantClientCredentials by default).
 	Grant string
-	// Scopes are the oauth2 scopes requested.
+	// Scopes are the oauth2 (or gcr) scopes requested.
 	Scopes []string
 	// ClientID is the oauth2 client id for the refresh_token grant; when
 	// empty, the root credential's username is used.
@@ -142,8 +143,8 @@ type Registry struct {
 	// Audience is the audience parameter of a keyless oauth2 grant
 	// (token_exchange, jwt_bearer); empty: not sent.
 	Audience string
-	// Identity is where a keyless oauth2 grant's JWT comes from; nil for
-	// other grants.
+	// Identity is where a keyless oauth2 grant's (or a gcr entry's
+	// federation's) JWT comes from; nil otherwise.
 	Identity *Identity
 	// DeviceAuthURL is the device authorization endpoint of grant
 	// device_code (RFC 8628 §3.1).
@@ -158,6 +159,14 @@ type Registry struct {
 	// AWSRegion overrides the region the ecr entry asks (aws_region);
 	// empty: the region in the registry's host name.
 	AWSRegion string
+
+	// The gcr entry's options (see config_gcr.go); Scopes, TokenURL and
+	// Identity serve it too.
+	GCP GCPOptions
+
+	// StoredLoginWins makes a stored login for a host be answered as it is
+	// instead of minting (set by DetectedRegistry, never by the file).
+	StoredLoginWins bool
 }
 
 // Match returns the first registry entry whose pattern matches h. A host that
@@ -391,7 +400,9 @@ func allowedKeys(provider string) (keys []string, ok bool) {
 		return []string{"lifetime", "timeout", "insecure", "refresh_before"}, true
 	case ProviderECR:
 		return []string{"refresh_before", "timeout", "aws_profile", "aws_role_arn", "aws_region"}, true
-	case ProviderGCR, ProviderACR:
+	case ProviderGCR:
+		return gcrKeys(), true
+	case ProviderACR:
 		return []string{"refresh_before"}, true
 	}
 	return nil, false
@@ -405,7 +416,7 @@ func knownKey(key string) bool {
 		"aws_profile", "aws_role_arn", "aws_region":
 		return true
 	}
-	return false
+	return gcrKey(key)
 }
 
 func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
@@ -468,6 +479,8 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			if r.AWSRegion, err = p.str(key, v); err == nil && !regionLabel(r.AWSRegion) {
 				err = p.errf(v, key, "%q is not an AWS region such as us-east-1", r.AWSRegion)
 			}
+		default:
+			err = p.gcrOption(&r, key, v)
 		}
 		return err
 	})
@@ -535,6 +548,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		}
 		if r.ClientID != "" && r.Grant == GrantClientCredentials {
 			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange, jwt_bearer or device_code (client_credentials takes the client id from the stored username)")
+		}
+	case ProviderGCR:
+		if err := p.checkGCR(&r, n, keys); err != nil {
+			return r, err
 		}
 	}
 	return r, nil
@@ -654,14 +671,17 @@ func (r *Registry) NeedsRoot() bool {
 
 // FixedUsername returns the Username that get answers for every registry r
 // serves, when r's provider fixes it: "<token>" for registry, "AWS" for
-// ecr, the configured username for oauth2 and plain exec. ok is false when
-// it comes with each token (exec helper-json or kubelet output).
+// ecr, "oauth2accesstoken" for gcr, the configured username for oauth2 and
+// plain exec. ok is false when it comes with each token (exec helper-json
+// or kubelet output).
 func (r *Registry) FixedUsername() (username string, ok bool) {
 	switch {
 	case r.Provider == ProviderRegistry:
 		return TokenUsername, true
 	case r.Provider == ProviderECR:
 		return "AWS", true
+	case r.Provider == ProviderGCR:
+		return GCRUsername, true
 	case r.Provider == ProviderOAuth2, r.Provider == ProviderExec && r.Format == FormatPlain:
 		return r.Username, true
 	}
@@ -670,10 +690,10 @@ func (r *Registry) FixedUsername() (username string, ok bool) {
 
 // MintsAlone reports whether r's provider mints with no stored root
 // credential at all (an exec command that needs none, a keyless oauth2
-// grant, ecr from the AWS SDK's credentials), so that get answers for its
+// grant, ecr and gcr from the cloud SDK's credentials), so that get answers for its
 // registries before anyone logs in, and list names them.
 func (r *Registry) MintsAlone() bool {
-	return r.Provider == ProviderExec || r.Provider == ProviderECR || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
+	return r.Provider == ProviderExec || r.Provider == ProviderECR || r.Provider == ProviderGCR || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
 }
 
 // Pattern is a registry pattern of the config's match key, with kubelet

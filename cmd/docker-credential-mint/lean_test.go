@@ -186,6 +186,7 @@ func TestLean_deps(t *testing.T) {
 		"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/cli",
 		"github.com/docker-credential-mint/mint/credentials/provider/builtin",
 		"github.com/docker-credential-mint/mint/credentials/provider/command",
+		"github.com/docker-credential-mint/mint/credentials/provider/gcr",
 		"github.com/docker-credential-mint/mint/credentials/provider/identity",
 		"github.com/docker-credential-mint/mint/credentials/provider/oauth2",
 		"github.com/docker-credential-mint/mint/credentials/provider/registry",

@@ -2,9 +2,9 @@
 // Copyright (c) 2026 The docker-credential-mint authors
 
 // Package builtin makes the providers this module ships (exec, oauth2,
-// registry, ecr) for a router: it is the one package that links their HTTP,
-// TLS and exec code and the AWS SDK, so that a program that only serves
-// cached tokens (the protocol binary) can leave it out.
+// registry, ecr, gcr) for a router: it is the one package that links their
+// HTTP, TLS and exec code and the AWS and Google SDKs, so that a program
+// that only serves cached tokens (the protocol binary) can leave it out.
 package builtin
 
 import (
@@ -16,6 +16,7 @@ import (
 	"github.com/docker-credential-mint/mint/credentials/provider"
 	"github.com/docker-credential-mint/mint/credentials/provider/command"
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr"
+	"github.com/docker-credential-mint/mint/credentials/provider/gcr"
 	"github.com/docker-credential-mint/mint/credentials/provider/oauth2"
 	"github.com/docker-credential-mint/mint/credentials/provider/registry"
 	"github.com/docker-credential-mint/mint/store"
@@ -24,7 +25,8 @@ import (
 // Options configure the providers.
 type Options struct {
 	// Transport carries HTTP requests; nil means http.DefaultTransport.
-	// The AWS SDK (ecr) builds its own, to honour AWS_CA_BUNDLE.
+	// The AWS SDK (ecr) builds its own, to honour AWS_CA_BUNDLE; the
+	// Google SDK (gcr) dials the metadata server itself.
 	Transport http.RoundTripper
 	// Runner runs exec commands; nil means command.Exec{}.
 	Runner command.Runner
@@ -48,6 +50,8 @@ func (o Options) provider(reg credentials.Registry, roots store.Backend, now fun
 		return registry.New(reg, registry.Options{Transport: o.Transport, Now: now}), nil
 	case credentials.ProviderECR:
 		return ecr.New(reg, ecr.Options{Now: now}), nil
+	case credentials.ProviderGCR:
+		return gcr.New(reg, gcr.Options{Transport: o.Transport, Now: now, Runner: o.Runner})
 	}
 	return nil, fmt.Errorf("%w: %s", provider.ErrUnsupported, reg.Provider)
 }

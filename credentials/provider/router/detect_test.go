@@ -137,3 +137,64 @@ func TestRouter_detect_cacheOnly(t *testing.T) {
 		t.Errorf("Fresh after a mint = %+v, %v, %v", a, ok, err)
 	}
 }
+
+// TestRouter_detectGCR: with no entry, Google's registries are claimed by
+// one implicit gcr entry (one token per registry host); a stored login is
+// answered as it is (an explicit gcr entry mints, and list says
+// oauth2accesstoken for it); a static entry and detect_clouds: false win
+// as for ECR.
+func TestRouter_detectGCR(t *testing.T) {
+	f := &fakeFactory{}
+	rt := detectRouter(t, "", f)
+	for h, want := range map[string]bool{
+		"gcr.io":                         true,
+		"eu.gcr.io/proj/app":             true,
+		"us-central1-docker.pkg.dev/p/r": true,
+		"gcr.io:5000":                    false,
+		"docker.pkg.dev":                 false,
+	} {
+		if got := rt.Claims(host(t, h)); got != want {
+			t.Errorf("Claims(%q) = %v, want %v", h, got, want)
+		}
+	}
+	ctx := context.Background()
+	for range 2 {
+		if a, err := rt.Mint(ctx, host(t, "gcr.io/proj/app"), nil); err != nil || a.Secret != "gcr--1" {
+			t.Fatalf("Mint = %+v, %v", a, err)
+		}
+	}
+	if len(f.regs) != 1 || f.regs[0].Provider != credentials.ProviderGCR {
+		t.Errorf("provider made for %+v", f.regs)
+	}
+	explicit := detectRouter(t, "registries:\n  - match: gcr.io\n    provider: gcr\n", &fakeFactory{})
+	if u := explicit.ListedUsername(ctx, host(t, "gcr.io"), store.Entry{Username: "stored"}); u != "oauth2accesstoken" {
+		t.Errorf("ListedUsername of an explicit entry = %q", u)
+	}
+	if !rt.MayClaimKey("us-docker.pkg.dev/p/r") || rt.MayClaimKey("quay.io") {
+		t.Error("MayClaimKey does not tell Google keys from others")
+	}
+	// A stored login (docker login -u _json_key) is answered as stored, for
+	// the registry and for a repository under it, and list shows its user.
+	login := store.Entry{ServerURL: "eu.gcr.io", Username: "_json_key", Secret: "{\"type\":\"service_account\"}"}
+	if err := rt.opts.Roots.Put(ctx, "eu.gcr.io", login); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := rt.Mint(ctx, host(t, "eu.gcr.io"), &login); err != nil || a.Username != "_json_key" || a.Secret != login.Secret || a.Minted {
+		t.Errorf("Mint with a stored login = %+v, %v", a, err)
+	}
+	if a, ok, err := rt.Fresh(ctx, host(t, "eu.gcr.io/proj/app"), nil); err != nil || !ok || a.Username != "_json_key" {
+		t.Errorf("Fresh under a stored login = %+v, %v, %v", a, ok, err)
+	}
+	if u := rt.ListedUsername(ctx, host(t, "eu.gcr.io"), store.Entry{ServerURL: "eu.gcr.io", Username: "_json_key"}); u != "_json_key" {
+		t.Errorf("ListedUsername of a stored login = %q", u)
+	}
+	if len(f.regs) != 1 || f.calls != 1 {
+		t.Errorf("a stored login minted: %d providers, %d calls", len(f.regs), f.calls)
+	}
+	if detectRouter(t, "registries:\n  - match: gcr.io\n    provider: static\n", &fakeFactory{}).Claims(host(t, "gcr.io")) {
+		t.Error("a static entry does not override detection")
+	}
+	if detectRouter(t, "detect_clouds: false\n", &fakeFactory{}).Claims(host(t, "gcr.io")) {
+		t.Error("detect_clouds: false does not turn detection off")
+	}
+}

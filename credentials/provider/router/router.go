@@ -170,6 +170,9 @@ func fingerprint(r *credentials.Registry) string {
 	if r.Provider == credentials.ProviderECR { // likewise
 		parts = append(parts, r.AWSProfile, r.AWSRoleARN, r.AWSRegion)
 	}
+	if r.Provider == credentials.ProviderGCR { // likewise
+		parts = append(parts, r.GCP)
+	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
@@ -241,6 +244,9 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 	if err != nil {
 		return credentials.Answer{}, err
 	}
+	if l := rt.storedLogin(ctx, e, h, root); l != nil {
+		return storedAnswer(h, l), nil
+	}
 	tok, err := e.cache.Token(ctx, s, root)
 	if err != nil {
 		return credentials.Answer{}, err
@@ -257,6 +263,9 @@ func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Ent
 	e, s, err := rt.route(h, root)
 	if err != nil {
 		return credentials.Answer{}, false, err
+	}
+	if l := rt.storedLogin(ctx, e, h, root); l != nil {
+		return storedAnswer(h, l), true, nil
 	}
 	tok, ok := e.cache.Fresh(ctx, s)
 	if !ok {
@@ -281,6 +290,30 @@ func (rt *Router) route(h credentials.Host, root *store.Entry) (*entry, credenti
 	return e, scope(e.reg, h, root), nil
 }
 
+// storedLogin returns the stored login that e answers as it is for h
+// (credentials.Registry.StoredLoginWins): root, else the login stored for
+// a parent of h's path (the helper looks up h's own key only), else nil.
+func (rt *Router) storedLogin(ctx context.Context, e *entry, h credentials.Host, root *store.Entry) *store.Entry {
+	if !e.reg.StoredLoginWins {
+		return nil
+	}
+	if root != nil || rt.opts.Roots == nil {
+		return root
+	}
+	for p, ok := h.Parent(); ok; p, ok = p.Parent() {
+		if l, err := rt.opts.Roots.Get(ctx, p.Key()); err == nil {
+			return &l
+		}
+	}
+	return nil
+}
+
+// storedAnswer is the stored login root, answered as it is for h (an
+// entry whose StoredLoginWins).
+func storedAnswer(h credentials.Host, root *store.Entry) credentials.Answer {
+	return credentials.Answer{Credentials: credentials.Credentials{ServerURL: h.Key(), Username: root.Username, Secret: root.Secret}, Expiry: root.Expiry}
+}
+
 // answer is tok as the helper answers it for h.
 func answer(reg *credentials.Registry, h credentials.Host, tok *provider.Token) credentials.Answer {
 	return credentials.Answer{
@@ -296,7 +329,7 @@ func answer(reg *credentials.Registry, h credentials.Host, tok *provider.Token) 
 // username, else root's. It reads at most the token cache.
 func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root store.Entry) string {
 	e, ok := rt.match(h)
-	if !ok || e.cache == nil {
+	if !ok || e.cache == nil || e.reg.StoredLoginWins && root.Username != "" {
 		return root.Username
 	}
 	if u, ok := e.reg.FixedUsername(); ok {
