@@ -95,7 +95,8 @@ func regionLabel(s string) bool {
 }
 
 // DetectProvider returns the provider that serves h with no config entry:
-// ProviderECR for an ECR private registry. It is a string check, no I/O.
+// ProviderECR for an ECR private registry, ProviderACR for an Azure
+// Container Registry (ParseACRHost). It is a string check, no I/O.
 // Config.Detect applies the config's detect_clouds switch.
 //
 // ECR Public (public.ecr.aws) is not detected: anonymous pulls from it are
@@ -105,12 +106,15 @@ func DetectProvider(h Host) (string, bool) {
 	if _, ok := ParseECRHost(h); ok {
 		return ProviderECR, true
 	}
+	if _, ok := ParseACRHost(h); ok {
+		return ProviderACR, true
+	}
 	return "", false
 }
 
 // DetectedProviders are the providers DetectProvider may return: the
 // router makes one implicit entry for each.
-var DetectedProviders = []string{ProviderECR}
+var DetectedProviders = []string{ProviderECR, ProviderACR}
 
 // Detect returns the provider that serves h when no entry of c matches it
 // (DetectProvider), unless the config's detect_clouds is false. Callers
@@ -124,9 +128,10 @@ func (c *Config) Detect(h Host) (string, bool) {
 
 // MayBeDetected reports, from a stored key alone, whether its host could
 // be one that detection serves: every ECR host starts with a 12-digit
-// account and a dot. A cheap filter, not a match (see Config.Detect).
+// account and a dot, every ACR host holds ".azurecr.". A cheap filter, not
+// a match (see Config.Detect).
 func MayBeDetected(key string) bool {
-	return len(key) > 13 && key[12] == '.' && allDigits(key[:12])
+	return len(key) > 13 && key[12] == '.' && allDigits(key[:12]) || mayBeACR(key)
 }
 
 // Detects reports whether c serves cloud registries with no config entry

@@ -155,6 +155,18 @@ type Registry struct {
 	// AWSRegion overrides the region the ecr entry asks (aws_region);
 	// empty: the region in the registry's host name.
 	AWSRegion string
+
+	// AzureTenantID is the acr entry's Entra ID tenant (azure_tenant_id);
+	// empty: the credential chain's ($AZURE_TENANT_ID, the Azure CLI's).
+	AzureTenantID string
+	// AzureClientID is the acr entry's application or user-assigned
+	// managed identity (azure_client_id); empty: the chain's
+	// ($AZURE_CLIENT_ID, the system-assigned identity).
+	AzureClientID string
+	// AzureAuthorityHost is the acr entry's Entra ID authority
+	// (azure_authority_host, an https URL); empty: $AZURE_AUTHORITY_HOST,
+	// else the registry's cloud's.
+	AzureAuthorityHost string
 }
 
 // Match returns the first registry entry whose pattern matches h. A host that
@@ -388,7 +400,9 @@ func allowedKeys(provider string) (keys []string, ok bool) {
 		return []string{"lifetime", "timeout", "insecure", "refresh_before"}, true
 	case ProviderECR:
 		return []string{"refresh_before", "timeout", "aws_profile", "aws_role_arn", "aws_region"}, true
-	case ProviderGCR, ProviderACR:
+	case ProviderACR:
+		return acrKeys(), true
+	case ProviderGCR:
 		return []string{"refresh_before"}, true
 	}
 	return nil, false
@@ -402,7 +416,7 @@ func knownKey(key string) bool {
 		"aws_profile", "aws_role_arn", "aws_region":
 		return true
 	}
-	return false
+	return isAzureKey(key)
 }
 
 func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
@@ -463,6 +477,8 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 			if r.AWSRegion, err = p.str(key, v); err == nil && !regionLabel(r.AWSRegion) {
 				err = p.errf(v, key, "%q is not an AWS region such as us-east-1", r.AWSRegion)
 			}
+		default:
+			err = p.azureKey(&r, key, v)
 		}
 		return err
 	})
@@ -527,6 +543,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		}
 		if r.ClientID != "" && r.Grant == GrantClientCredentials {
 			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange or jwt_bearer (client_credentials takes the client id from the stored username)")
+		}
+	case ProviderACR:
+		if err := p.checkACR(&r, keys); err != nil {
+			return r, err
 		}
 	}
 	return r, nil
@@ -646,14 +666,17 @@ func (r *Registry) NeedsRoot() bool {
 
 // FixedUsername returns the Username that get answers for every registry r
 // serves, when r's provider fixes it: "<token>" for registry, "AWS" for
-// ecr, the configured username for oauth2 and plain exec. ok is false when
-// it comes with each token (exec helper-json or kubelet output).
+// ecr, the nil UUID for acr, the configured username for oauth2 and plain
+// exec. ok is false when it comes with each token (exec helper-json or
+// kubelet output).
 func (r *Registry) FixedUsername() (username string, ok bool) {
 	switch {
 	case r.Provider == ProviderRegistry:
 		return TokenUsername, true
 	case r.Provider == ProviderECR:
 		return "AWS", true
+	case r.Provider == ProviderACR:
+		return ACRUsername, true
 	case r.Provider == ProviderOAuth2, r.Provider == ProviderExec && r.Format == FormatPlain:
 		return r.Username, true
 	}
@@ -662,10 +685,10 @@ func (r *Registry) FixedUsername() (username string, ok bool) {
 
 // MintsAlone reports whether r's provider mints with no stored root
 // credential at all (an exec command that needs none, a keyless oauth2
-// grant, ecr from the AWS SDK's credentials), so that get answers for its
-// registries before anyone logs in, and list names them.
+// grant, ecr and acr from their cloud SDK's credentials), so that get
+// answers for its registries before anyone logs in, and list names them.
 func (r *Registry) MintsAlone() bool {
-	return r.Provider == ProviderExec || r.Provider == ProviderECR || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
+	return r.Provider == ProviderExec || r.Provider == ProviderECR || r.Provider == ProviderACR || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
 }
 
 // Pattern is a registry pattern of the config's match key, with kubelet

@@ -6,7 +6,7 @@
 // provider that Options.Providers makes for it (builtin.Factory) wrapped in
 // a provider.Cache;
 // hosts are routed by Config.Match (first match wins). A host that matches
-// no entry but names a cloud registry (Config.Detect: an ECR host) goes to
+// no entry but names a cloud registry (Config.Detect: an ECR or ACR host) goes to
 // an implicit entry of that cloud's provider, unless the config turns
 // detection off. Hosts that match nothing else, or a static entry, are not
 // claimed: the helper serves them from the store, and applies
@@ -169,6 +169,9 @@ func fingerprint(r *credentials.Registry) string {
 	}
 	if r.Provider == credentials.ProviderECR { // likewise
 		parts = append(parts, r.AWSProfile, r.AWSRoleARN, r.AWSRegion)
+	}
+	if r.Provider == credentials.ProviderACR {
+		parts = append(parts, r.AzureTenantID, r.AzureClientID, r.AzureAuthorityHost)
 	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
