@@ -43,7 +43,7 @@ func TestRouter_detectACR(t *testing.T) {
 	if len(f.regs) != 1 || f.regs[0].Provider != credentials.ProviderACR || f.regs[0].Line != 0 {
 		t.Errorf("provider made for %+v; want the implicit acr entry", f.regs)
 	}
-	if u := rt.ListedUsername(ctx, host(t, acrHost), store.Entry{Username: "stored"}); u != credentials.ACRUsername {
+	if u := rt.ListedUsername(ctx, host(t, acrHost), store.Entry{}); u != credentials.ACRUsername {
 		t.Errorf("ListedUsername = %q", u)
 	}
 	if !rt.MayClaimKey(acrHost) || rt.MayClaimKey("quay.io") {
@@ -80,5 +80,51 @@ func TestRouter_detectACR_noCredentials(t *testing.T) {
 	}
 	if calls != 2 {
 		t.Errorf("provider asked %d times, want 2", calls)
+	}
+}
+
+// TestRouter_detectACR_storedLogin: a detected host keeps serving a login
+// of its own stored with docker login (an admin user, a repository token:
+// another username than the nil UUID), by Mint, by Fresh (the protocol
+// binary) and in list, without asking the provider; a stored login under
+// the nil UUID (az acr login's) is minted afresh, and served as stored
+// when the provider finds no Azure credentials.
+func TestRouter_detectACR_storedLogin(t *testing.T) {
+	calls := 0
+	found := true
+	rt, err := New(&credentials.Config{}, Options{Tokens: store.NewMemory(), LockDir: t.TempDir(), Providers: func(reg credentials.Registry, _ store.Backend, _ func() time.Time) (provider.Provider, error) {
+		return provider.Func(func(context.Context, credentials.Host, *store.Entry) (*provider.Token, error) {
+			calls++
+			if !found {
+				return nil, fmt.Errorf("acr: no Azure credentials found: %w", provider.ErrNotFound)
+			}
+			return &provider.Token{Username: credentials.ACRUsername, Secret: "minted", Expiry: time.Now().Add(3 * time.Hour)}, nil
+		}), nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, h := context.Background(), host(t, acrHost)
+	admin := &store.Entry{ServerURL: acrHost, Username: "myreg", Secret: "admin-password"}
+	if a, err := rt.Mint(ctx, h, admin); err != nil || a.Username != "myreg" || a.Secret != "admin-password" || a.Minted {
+		t.Errorf("Mint with an admin login = %+v, %v", a, err)
+	}
+	if a, ok, err := rt.Fresh(ctx, h, admin); !ok || err != nil || a.Secret != "admin-password" {
+		t.Errorf("Fresh with an admin login = %+v, %v, %v", a, ok, err)
+	}
+	if u := rt.ListedUsername(ctx, h, *admin); u != "myreg" {
+		t.Errorf("ListedUsername = %q, want myreg", u)
+	}
+	if calls != 0 {
+		t.Errorf("provider asked %d times for an admin login", calls)
+	}
+	azLogin := &store.Entry{ServerURL: acrHost, Username: credentials.ACRUsername, Secret: "old-refresh-token"}
+	if a, err := rt.Mint(ctx, h, azLogin); err != nil || a.Secret != "minted" || calls != 1 {
+		t.Errorf("Mint with az acr login's = %+v, %v (%d calls)", a, err, calls)
+	}
+	found = false
+	h2 := host(t, "other.azurecr.io")
+	if a, err := rt.Mint(ctx, h2, azLogin); err != nil || a.Secret != "old-refresh-token" {
+		t.Errorf("Mint with no Azure credentials = %+v, %v; want the stored login", a, err)
 	}
 }

@@ -8,7 +8,10 @@
 // hosts are routed by Config.Match (first match wins). A host that matches
 // no entry but names a cloud registry (Config.Detect: an ECR or ACR host) goes to
 // an implicit entry of that cloud's provider, unless the config turns
-// detection off. Hosts that match nothing else, or a static entry, are not
+// detection off; a detected host whose stored login is one of its own
+// (ACR: another username than the nil UUID, an admin user or a repository
+// token) is served that login. Hosts that match nothing else,
+// or a static entry, are not
 // claimed: the helper serves them from the store, and applies
 // static.Check itself.
 package router
@@ -75,6 +78,8 @@ type entry struct {
 	reg   *credentials.Registry
 	cache *provider.Cache // nil for static and unsupported entries
 	err   error           // why the entry cannot mint
+	// detected is set for the implicit entries of detection.
+	detected bool
 }
 
 var _ credentials.Minter = (*Router)(nil)
@@ -116,6 +121,7 @@ func (l *lazyEntry) entry(rt *Router) *entry {
 		if err != nil {
 			e = entry{reg: &l.reg, err: err}
 		}
+		e.detected = true
 		l.e = e
 	})
 	return &l.e
@@ -244,11 +250,38 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 	if err != nil {
 		return credentials.Answer{}, err
 	}
+	if ownLogin(e, root) {
+		return stored(h, root), nil
+	}
 	tok, err := e.cache.Token(ctx, s, root)
 	if err != nil {
+		if e.detected && root != nil && errors.Is(err, provider.ErrNotFound) {
+			// No cloud credentials: the stored login is all there is.
+			return stored(h, root), nil
+		}
 		return credentials.Answer{}, err
 	}
 	return answer(e.reg, h, tok), nil
+}
+
+// ownLogin reports whether root, stored for an ACR host that only
+// detection claims, is a login of its own that the provider would not mint
+// (its username is not the nil UUID: an admin user, a repository token or
+// a service principal's docker login). Such a login is served as it is
+// stored, as before detection; one under the nil UUID (az acr login's) is
+// minted afresh.
+func ownLogin(e *entry, root *store.Entry) bool {
+	if !e.detected || root == nil || e.reg.Provider != credentials.ProviderACR {
+		// ECR accepts no login but AWS's: a stored one is minted afresh.
+		return false
+	}
+	u, ok := e.reg.FixedUsername()
+	return ok && root.Username != u
+}
+
+// stored is the answer of a stored login, unchanged.
+func stored(h credentials.Host, root *store.Entry) credentials.Answer {
+	return credentials.Answer{Credentials: credentials.Credentials{ServerURL: h.Key(), Username: root.Username, Secret: root.Secret}, Expiry: root.Expiry}
 }
 
 // Fresh returns what Mint would answer for h from the token cache alone,
@@ -260,6 +293,9 @@ func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Ent
 	e, s, err := rt.route(h, root)
 	if err != nil {
 		return credentials.Answer{}, false, err
+	}
+	if ownLogin(e, root) {
+		return stored(h, root), true, nil
 	}
 	tok, ok := e.cache.Fresh(ctx, s)
 	if !ok {
@@ -299,7 +335,7 @@ func answer(reg *credentials.Registry, h credentials.Host, tok *provider.Token) 
 // username, else root's. It reads at most the token cache.
 func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root store.Entry) string {
 	e, ok := rt.match(h)
-	if !ok || e.cache == nil {
+	if !ok || e.cache == nil || ownLogin(e, &root) && root.Username != "" {
 		return root.Username
 	}
 	if u, ok := e.reg.FixedUsername(); ok {
