@@ -24,8 +24,9 @@ var (
 	AzureGovernment = AzureCloud{Suffix: "azurecr.us", AuthorityHost: "https://login.microsoftonline.us/"}
 )
 
-// acrInfix is in every ACR registry's key: "<name>.azurecr.<tld>".
-const acrInfix = ".azurecr."
+// acrDomain follows the first dot of every ACR registry's key:
+// "<name>.azurecr.<tld>".
+const acrDomain = "azurecr."
 
 // ParseACRHost reports whether h is an Azure Container Registry login
 // server on the default port, <name>.azurecr.io (or .cn, .us), and in which
@@ -65,7 +66,9 @@ func acrLabel(s string) bool {
 	return true
 }
 
-// mayBeACR is MayBeDetected's filter for ACR keys.
+// mayBeACR is MayBeDetected's filter for ACR keys: the registry's name is
+// one label, so "azurecr." follows the key's first dot.
 func mayBeACR(key string) bool {
-	return strings.Contains(key, acrInfix)
+	i := strings.IndexByte(key, '.')
+	return i > 0 && strings.HasPrefix(key[i+1:], acrDomain)
 }
