@@ -6,9 +6,11 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -198,5 +200,92 @@ func TestACR_noCredentials(t *testing.T) {
 	}
 	if out := s.Must("", "list"); out != `{"myreg.azurecr.io":"myreg"}`+"\n" {
 		t.Errorf("list = %q", out)
+	}
+}
+
+// acrNetnsEnv marks the test process that runs inside its own network and
+// mount namespaces.
+const acrNetnsEnv = "MINT_TEST_ACR_NETNS"
+
+// TestACR_zeroConfig: with no config file at all, the real binary serves
+// myreg.azurecr.io by detection. The name must resolve to the stand-in, so
+// the test re-runs itself under `unshare -n -m` (root only): a network
+// namespace with loopback alone (nothing can leave it: it is the egress
+// guard), /etc/hosts bind-mounted to map the name to 127.0.0.1, and the
+// stand-in on 127.0.0.1:443 with a certificate for the name. 20 parallel
+// gets make one token request and one exchange, the protocol binary then
+// serves the token alone, and the kubelet plugin answers it.
+func TestACR_zeroConfig(t *testing.T) {
+	const name = "myreg.azurecr.io"
+	if os.Getenv(acrNetnsEnv) == "" {
+		unshare, err := exec.LookPath("unshare")
+		if err != nil || os.Geteuid() != 0 {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("CI needs root and unshare for this test (unshare: %v, uid %d)", err, os.Geteuid())
+			}
+			t.Skip("needs root and unshare (a network namespace of its own)")
+		}
+		cmd := exec.Command(unshare, "-n", "-m", "--", os.Args[0], "-test.run=^TestACR_zeroConfig$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), acrNetnsEnv+"=1")
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: TestACR_zeroConfig") {
+			t.Fatalf("in the namespace: %v\n%s", err, out)
+		}
+		return
+	}
+	if out, err := exec.Command("ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+		t.Fatalf("ip link set lo up: %v %s", err, out)
+	}
+	hosts := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost\n127.0.0.1 "+name+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount(hosts, "/etc/hosts", "", syscall.MS_BIND, ""); err != nil {
+		t.Fatalf("bind-mount /etc/hosts: %v", err)
+	}
+	srv := acrtest.NewServerFor(t, "127.0.0.1:443", name)
+	s := newSandbox(t)
+	s.Env = append(s.Env,
+		"AZURE_TENANT_ID="+acrtest.Tenant,
+		"AZURE_CLIENT_ID="+acrtest.ClientID,
+		"AZURE_CLIENT_SECRET="+acrtest.ClientSecret,
+		"AZURE_AUTHORITY_HOST="+srv.AuthorityHost(),
+		"SSL_CERT_FILE="+srv.CAFile,
+	)
+	var wg sync.WaitGroup
+	outs := make(chan string, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, stderr, code := s.Exec(name, "get")
+			if code != 0 || stderr != "" {
+				t.Errorf("get: exit %d, %q, stderr %q", code, out, stderr)
+			}
+			outs <- out
+		}()
+	}
+	wg.Wait()
+	close(outs)
+	var first string
+	for out := range outs {
+		if first == "" {
+			first = out
+			acrAnswer(t, srv, out)
+		} else if out != first {
+			t.Errorf("get answered %q and %q", first, out)
+		}
+	}
+	if n, m := srv.TokenCalls(), srv.Exchanges(); n != 1 || m != 1 {
+		t.Errorf("20 gets made %d token requests and %d exchanges, want 1 and 1", n, m)
+	}
+	if out, stderr, code := s.ExecProgram(clitest.Binary(t, "lean"), name, "get"); code != 0 || stderr != "" || out != first {
+		t.Errorf("lean get: exit %d, %q, stderr %q", code, out, stderr)
+	}
+	resp := s.kubelet(name + "/team/app:1.0")
+	if a, ok := resp.Auth[name]; !ok || a.Username != acrtest.Username || !srv.IsRefreshToken(a.Password) {
+		t.Errorf("kubelet auth = %v", keysOf(resp.Auth))
+	}
+	if srv.Exchanges() != 1 {
+		t.Errorf("exchanges = %d, want 1", srv.Exchanges())
 	}
 }
