@@ -128,8 +128,8 @@ func (c *Config) Detect(h Host) (string, bool) {
 
 // MayBeDetected reports, from a stored key alone, whether its host could
 // be one that detection serves: every ECR host starts with a 12-digit
-// account and a dot, every ACR host holds ".azurecr.". A cheap filter, not
-// a match (see Config.Detect).
+// account and a dot; in every ACR host "azurecr." follows the first dot.
+// A cheap filter, not a match (see Config.Detect).
 func MayBeDetected(key string) bool {
 	return len(key) > 13 && key[12] == '.' && allDigits(key[:12]) || mayBeACR(key)
 }

@@ -128,3 +128,37 @@ func TestRouter_detectACR_storedLogin(t *testing.T) {
 		t.Errorf("Mint with no Azure credentials = %+v, %v; want the stored login", a, err)
 	}
 }
+
+// TestRouter_detectACR_pathOwnLogin: a repository path of a detected ACR
+// host whose bare registry has its own login stored is not found (the
+// helper never falls back from a path to the registry, so the client asks
+// the registry next, which is served that login), by Mint and Fresh,
+// without asking the provider; under the nil UUID, the path is minted.
+func TestRouter_detectACR_pathOwnLogin(t *testing.T) {
+	calls := 0
+	roots := store.NewMemory()
+	rt, err := New(&credentials.Config{}, Options{Tokens: store.NewMemory(), Roots: roots, LockDir: t.TempDir(), Providers: func(reg credentials.Registry, _ store.Backend, _ func() time.Time) (provider.Provider, error) {
+		return provider.Func(func(context.Context, credentials.Host, *store.Entry) (*provider.Token, error) {
+			calls++
+			return &provider.Token{Username: credentials.ACRUsername, Secret: "minted", Expiry: time.Now().Add(3 * time.Hour)}, nil
+		}), nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, h := context.Background(), host(t, acrHost+"/team/app")
+	roots.Put(ctx, acrHost, store.Entry{ServerURL: acrHost, Username: "myreg", Secret: "admin-password"})
+	if _, err := rt.Mint(ctx, h, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Mint of a path = %v, want not found", err)
+	}
+	if _, _, err := rt.Fresh(ctx, h, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Fresh of a path = %v, want not found", err)
+	}
+	if calls != 0 {
+		t.Errorf("provider asked %d times", calls)
+	}
+	roots.Put(ctx, acrHost, store.Entry{ServerURL: acrHost, Username: credentials.ACRUsername, Secret: "old"})
+	if a, err := rt.Mint(ctx, h, nil); err != nil || a.Secret != "minted" {
+		t.Errorf("Mint of a path under az acr login = %+v, %v", a, err)
+	}
+}

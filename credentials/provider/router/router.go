@@ -253,6 +253,9 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 	if ownLogin(e, root) {
 		return stored(h, root), nil
 	}
+	if rt.registryOwnLogin(ctx, e, h, root) {
+		return credentials.Answer{}, fmt.Errorf("router: %s: the registry's own login is stored for %s: %w", h.Key(), h.Registry(), provider.ErrNotFound)
+	}
 	tok, err := e.cache.Token(ctx, s, root)
 	if err != nil {
 		if e.detected && root != nil && errors.Is(err, provider.ErrNotFound) {
@@ -279,6 +282,19 @@ func ownLogin(e *entry, root *store.Entry) bool {
 	return ok && root.Username != u
 }
 
+// registryOwnLogin reports whether a request for a repository path of a
+// detected ACR host (root is nil: the helper never falls back from a path
+// to the bare registry) has the registry's own login stored for the bare
+// registry. Then the path is not found, as it was before detection, and
+// the client asks the registry, which is served that login.
+func (rt *Router) registryOwnLogin(ctx context.Context, e *entry, h credentials.Host, root *store.Entry) bool {
+	if root != nil || h.Path == "" || !e.detected || e.reg.Provider != credentials.ProviderACR || rt.opts.Roots == nil {
+		return false
+	}
+	r, err := rt.opts.Roots.Get(ctx, credentials.Host{Name: h.Name, Port: h.Port}.Key())
+	return err == nil && ownLogin(e, &r)
+}
+
 // stored is the answer of a stored login, unchanged.
 func stored(h credentials.Host, root *store.Entry) credentials.Answer {
 	return credentials.Answer{Credentials: credentials.Credentials{ServerURL: h.Key(), Username: root.Username, Secret: root.Secret}, Expiry: root.Expiry}
@@ -296,6 +312,9 @@ func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Ent
 	}
 	if ownLogin(e, root) {
 		return stored(h, root), true, nil
+	}
+	if rt.registryOwnLogin(ctx, e, h, root) {
+		return credentials.Answer{}, false, fmt.Errorf("router: %s: the registry's own login is stored for %s: %w", h.Key(), h.Registry(), provider.ErrNotFound)
 	}
 	tok, ok := e.cache.Fresh(ctx, s)
 	if !ok {
