@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +161,44 @@ func TestRouter_detectACR_pathOwnLogin(t *testing.T) {
 	roots.Put(ctx, acrHost, store.Entry{ServerURL: acrHost, Username: credentials.ACRUsername, Secret: "old"})
 	if a, err := rt.Mint(ctx, h, nil); err != nil || a.Secret != "minted" {
 		t.Errorf("Mint of a path under az acr login = %+v, %v", a, err)
+	}
+}
+
+// TestRouter_detectACR_credentialsGone: when the chain finds no credentials
+// at a refresh (a managed identity probe that timed out once), a cached
+// token that has not expired is served with a warning; once it has
+// expired, the host is not found.
+func TestRouter_detectACR_credentialsGone(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
+	clock := t0
+	gone := false
+	var warnings []string
+	rt, err := New(&credentials.Config{}, Options{Tokens: store.NewMemory(), LockDir: t.TempDir(), Now: func() time.Time { return clock },
+		Warn: func(s string) { warnings = append(warnings, s) },
+		Providers: func(reg credentials.Registry, _ store.Backend, _ func() time.Time) (provider.Provider, error) {
+			return provider.Func(func(context.Context, credentials.Host, *store.Entry) (*provider.Token, error) {
+				if gone {
+					return nil, fmt.Errorf("acr: no Azure credentials found: %w", provider.ErrNotFound)
+				}
+				return &provider.Token{Username: credentials.ACRUsername, Secret: "minted", Expiry: t0.Add(3 * time.Hour)}, nil
+			}), nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, h := context.Background(), host(t, acrHost)
+	if _, err := rt.Mint(ctx, h, nil); err != nil {
+		t.Fatal(err)
+	}
+	gone, clock = true, t0.Add(3*time.Hour-time.Minute)
+	if a, err := rt.Mint(ctx, h, nil); err != nil || a.Secret != "minted" {
+		t.Errorf("Mint inside the margin = %+v, %v; want the cached token", a, err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "no Azure credentials found") {
+		t.Errorf("warnings = %q", warnings)
+	}
+	clock = t0.Add(3 * time.Hour)
+	if _, err := rt.Mint(ctx, h, nil); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Mint after expiry = %v, want not found", err)
 	}
 }

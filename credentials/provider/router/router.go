@@ -258,13 +258,34 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 	}
 	tok, err := e.cache.Token(ctx, s, root)
 	if err != nil {
-		if e.detected && root != nil && errors.Is(err, provider.ErrNotFound) {
-			// No cloud credentials: the stored login is all there is.
-			return stored(h, root), nil
+		if e.detected && errors.Is(err, provider.ErrNotFound) {
+			return rt.noCredentials(ctx, e, h, s, root, err)
 		}
 		return credentials.Answer{}, err
 	}
 	return answer(e.reg, h, tok), nil
+}
+
+// noCredentials answers a detected host whose provider found no cloud
+// credentials (err): a cached token that has not expired (the credentials
+// may be back at the next refresh: a managed identity probe that timed
+// out once), with a warning; else the stored login; else err, not found.
+func (rt *Router) noCredentials(ctx context.Context, e *entry, h, s credentials.Host, root *store.Entry, err error) (credentials.Answer, error) {
+	now := time.Now
+	if rt.opts.Now != nil {
+		now = rt.opts.Now
+	}
+	if old := e.cache.Peek(ctx, s); old.Valid(now()) {
+		if rt.opts.Warn != nil {
+			rt.opts.Warn("warning: " + h.Key() + ": token refresh failed; using the cached token, valid until " + old.Expiry.UTC().Format(time.RFC3339) + ": " + credentials.OneLine(err.Error()))
+		}
+		return answer(e.reg, h, old), nil
+	}
+	if root != nil {
+		// The stored login is all there is.
+		return stored(h, root), nil
+	}
+	return credentials.Answer{}, err
 }
 
 // ownLogin reports whether root, stored for an ACR host that only
