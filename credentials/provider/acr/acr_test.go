@@ -5,10 +5,15 @@ package acr
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -450,4 +455,105 @@ func decodeJSON(t *testing.T, resp *http.Response, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSDK_workloadIdentity: the default chain's workload identity (the
+// AKS webhook's environment: a token file, tenant and client id) sends the
+// file's token as the client assertion; with azure_client_id, that
+// application's id is sent instead of the environment's.
+func TestSDK_workloadIdentity(t *testing.T) {
+	for _, option := range []bool{false, true} {
+		hermetic(t)
+		srv := acrtest.NewServer(t)
+		jwt := acrtest.UnsignedJWT(map[string]any{"sub": "system:serviceaccount:apps:puller", "exp": time.Now().Add(time.Hour).Unix()})
+		srv.AcceptAssertion(jwt)
+		file := filepath.Join(t.TempDir(), "token")
+		os.WriteFile(file, []byte(jwt), 0o600)
+		t.Setenv("AZURE_TENANT_ID", acrtest.Tenant)
+		t.Setenv("AZURE_CLIENT_ID", acrtest.ClientID)
+		t.Setenv("AZURE_FEDERATED_TOKEN_FILE", file)
+		t.Setenv("AZURE_AUTHORITY_HOST", srv.AuthorityHost())
+		reg := entry(t, srv)
+		if option {
+			t.Setenv("AZURE_CLIENT_ID", "11111111-0000-4000-8000-000000000000")
+			reg.AzureClientID = acrtest.ClientID
+		}
+		g := &guard{}
+		tok, err := New(reg, Options{Transport: g.transport(t, srv)}).Token(context.Background(), host(t, srv.Host), nil)
+		if err != nil || !srv.IsRefreshToken(tok.Secret) {
+			t.Fatalf("option %v: %v, %v", option, tok, err)
+		}
+		if f := srv.TokenForms(); len(f) != 1 || f[0]["client_assertion"] != jwt || f[0]["client_id"] != acrtest.ClientID {
+			t.Errorf("option %v: token requests = %v", option, f)
+		}
+		g.noEgress(t)
+	}
+}
+
+// TestSDK_managedIdentity: App Service's managed identity endpoint
+// (IDENTITY_ENDPOINT, IDENTITY_HEADER) gives the access token for ACR's
+// resource; the system-assigned identity with no option, the
+// user-assigned one that azure_client_id names.
+func TestSDK_managedIdentity(t *testing.T) {
+	for _, client := range []string{"", acrtest.ClientID} {
+		hermetic(t)
+		srv := acrtest.NewServer(t)
+		t.Setenv("IDENTITY_ENDPOINT", srv.MSIURL())
+		t.Setenv("IDENTITY_HEADER", acrtest.IdentityHeader)
+		reg := entry(t, srv)
+		reg.AzureClientID = client
+		g := &guard{}
+		tok, err := New(reg, Options{Transport: g.transport(t, srv)}).Token(context.Background(), host(t, srv.Host), nil)
+		if err != nil || !srv.IsRefreshToken(tok.Secret) {
+			t.Fatalf("client %q: %v, %v", client, tok, err)
+		}
+		if ids := srv.MSIClientIDs(); len(ids) != 1 || ids[0] != client {
+			t.Errorf("managed identity asked for %q, want %q", ids, client)
+		}
+		g.noEgress(t)
+	}
+}
+
+// TestSDK_certificate: the default chain's environment credential with a
+// client certificate (AZURE_CLIENT_CERTIFICATE_PATH, a PEM of the
+// certificate and its key) signs an assertion the authority verifies with
+// the certificate; another key's certificate is refused.
+func TestSDK_certificate(t *testing.T) {
+	hermetic(t)
+	srv := acrtest.NewServer(t)
+	certPEM := func(accept bool) string {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "acr puller"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accept {
+			c, _ := x509.ParseCertificate(der)
+			srv.AcceptCertificate(c)
+		}
+		kb, _ := x509.MarshalPKCS8PrivateKey(key)
+		file := filepath.Join(t.TempDir(), "cert.pem")
+		os.WriteFile(file, append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb})...), 0o600)
+		return file
+	}
+	t.Setenv("AZURE_TENANT_ID", acrtest.Tenant)
+	t.Setenv("AZURE_CLIENT_ID", acrtest.ClientID)
+	t.Setenv("AZURE_AUTHORITY_HOST", srv.AuthorityHost())
+	t.Setenv("AZURE_CLIENT_CERTIFICATE_PATH", certPEM(true))
+	g := &guard{}
+	tok, err := New(entry(t, srv), Options{Transport: g.transport(t, srv)}).Token(context.Background(), host(t, srv.Host), nil)
+	if err != nil || !srv.IsRefreshToken(tok.Secret) {
+		t.Fatalf("%v, %v", tok, err)
+	}
+	t.Setenv("AZURE_CLIENT_CERTIFICATE_PATH", certPEM(false))
+	_, err = New(entry(t, srv), Options{Transport: g.transport(t, srv)}).Token(context.Background(), host(t, srv.Host), nil)
+	if err == nil || !strings.Contains(err.Error(), "AADSTS700211") {
+		t.Errorf("another certificate: %v", err)
+	}
+	g.noEgress(t)
 }

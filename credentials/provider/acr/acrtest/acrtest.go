@@ -14,10 +14,12 @@
 package acrtest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -47,6 +49,9 @@ const (
 	ClientSecret = "acrtest-client-secret-value"
 	Scope        = "https://containerregistry.azure.net/.default"
 	Username     = "00000000-0000-0000-0000-000000000000"
+	// IdentityHeader is the App Service managed identity endpoint's secret
+	// header (IDENTITY_HEADER).
+	IdentityHeader = "acrtest-identity-header"
 )
 
 // Server is the stand-in. Its URL is https://127.0.0.1:PORT; Host is the
@@ -70,9 +75,11 @@ type Server struct {
 
 	mu        sync.Mutex
 	assertion string              // the accepted federated assertion
+	cert      *x509.Certificate   // the client certificate accepted
 	access    map[string]bool     // access tokens issued
 	refresh   map[string]bool     // refresh tokens issued
 	forms     []map[string]string // token requests, as received
+	msi       []string            // managed identity requests' client_id
 }
 
 // NewServer starts the stand-in; it stops when the test ends.
@@ -149,6 +156,15 @@ func (s *Server) AcceptAssertion(jwt string) {
 	s.mu.Unlock()
 }
 
+// AcceptCertificate sets the client certificate whose signed assertions
+// (PS256 or RS256, iss and sub the client id, aud the token endpoint,
+// unexpired) the authority accepts.
+func (s *Server) AcceptCertificate(c *x509.Certificate) {
+	s.mu.Lock()
+	s.cert = c
+	s.mu.Unlock()
+}
+
 // TokenCalls is how many token requests the authority answered (any result).
 func (s *Server) TokenCalls() int { return int(s.tokenCalls.Load()) }
 
@@ -199,6 +215,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		})
 	case r.Method == http.MethodPost && p == "/"+Tenant+"/oauth2/v2.0/token":
 		s.token(w, r)
+	case r.Method == http.MethodGet && p == "/msi/token":
+		s.managedIdentity(w, r)
 	case r.Method == http.MethodPost && p == "/oauth2/exchange":
 		s.exchange(w, r)
 	case r.Method == http.MethodGet && p == "/oauth2/token":
@@ -224,7 +242,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.forms = append(s.forms, form)
-	assertion := s.assertion
+	assertion, cert := s.assertion, s.cert
 	s.mu.Unlock()
 	switch {
 	case form["grant_type"] != "client_credentials":
@@ -238,7 +256,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a := form["client_assertion"]; a != "" {
-		if form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || assertion == "" || a != assertion {
+		federated := assertion != "" && a == assertion
+		signed := cert != nil && verifyAssertion(a, cert, s.URL+"/"+Tenant+"/oauth2/v2.0/token")
+		if form["client_assertion_type"] != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || !federated && !signed {
 			writeJSON(w, 401, aadError("invalid_client", "AADSTS700211: no matching federated identity record found for presented assertion"))
 			return
 		}
@@ -256,6 +276,40 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.access[at] = true
 	s.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": at})
+}
+
+// MSIURL is the App Service managed identity endpoint (IDENTITY_ENDPOINT).
+func (s *Server) MSIURL() string { return s.URL + "/msi/token" }
+
+// MSIClientIDs are the client_id parameters of the managed identity
+// requests received ("" for the system-assigned identity).
+func (s *Server) MSIClientIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.msi...)
+}
+
+// managedIdentity is App Service's managed identity endpoint.
+func (s *Server) managedIdentity(w http.ResponseWriter, r *http.Request) {
+	s.tokenCalls.Add(1)
+	q := r.URL.Query()
+	s.mu.Lock()
+	s.msi = append(s.msi, q.Get("client_id"))
+	s.mu.Unlock()
+	if r.Header.Get("X-IDENTITY-HEADER") != IdentityHeader || q.Get("api-version") != "2019-08-01" {
+		writeJSON(w, 401, map[string]any{"error": "unauthorized"})
+		return
+	}
+	if q.Get("resource") != strings.TrimSuffix(Scope, "/.default") {
+		writeJSON(w, 400, map[string]any{"error": "invalid_resource"})
+		return
+	}
+	exp := time.Now().Add(time.Hour)
+	at := s.JWT(map[string]any{"aud": "https://containerregistry.azure.net", "tid": Tenant, "exp": exp.Unix(), "jti": nonce()})
+	s.mu.Lock()
+	s.access[at] = true
+	s.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"access_token": at, "expires_on": fmt.Sprint(exp.Unix()), "resource": q.Get("resource"), "token_type": "Bearer"})
 }
 
 // exchange is ACR's POST /oauth2/exchange (grant access_token).
@@ -324,6 +378,41 @@ func (s *Server) registry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 200, map[string]any{})
+}
+
+// verifyAssertion checks a certificate credential's assertion: signed by
+// cert's key, from the client, for the token endpoint aud.
+func verifyAssertion(jwt string, cert *x509.Certificate, aud string) bool {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+	cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if err1 != nil || err2 != nil || err3 != nil || !ok {
+		return false
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	var c struct {
+		Iss, Sub, Aud string
+	}
+	if json.Unmarshal(hb, &h) != nil || json.Unmarshal(cb, &c) != nil {
+		return false
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	switch h.Alg {
+	case "PS256":
+		err1 = rsa.VerifyPSS(pub, crypto.SHA256, sum[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+	case "RS256":
+		err1 = rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
+	default:
+		return false
+	}
+	return err1 == nil && c.Iss == ClientID && c.Sub == ClientID && c.Aud == aud
 }
 
 func expOf(jwt string) (int64, bool) {
