@@ -96,7 +96,8 @@ func regionLabel(s string) bool {
 
 // DetectProvider returns the provider that serves h with no config entry:
 // ProviderECR for an ECR private registry, ProviderGCR for gcr.io, its
-// subdomains and Artifact Registry (IsGCRHost). It is a string check, no I/O.
+// subdomains and Artifact Registry (IsGCRHost), ProviderACR for an Azure
+// Container Registry (ParseACRHost). It is a string check, no I/O.
 // Config.Detect applies the config's detect_clouds switch.
 //
 // ECR Public (public.ecr.aws) is not detected: anonymous pulls from it are
@@ -112,12 +113,15 @@ func DetectProvider(h Host) (string, bool) {
 	if IsGCRHost(h) {
 		return ProviderGCR, true
 	}
+	if _, ok := ParseACRHost(h); ok {
+		return ProviderACR, true
+	}
 	return "", false
 }
 
 // DetectedProviders are the providers DetectProvider may return: the
 // router makes one implicit entry for each.
-var DetectedProviders = []string{ProviderECR, ProviderGCR}
+var DetectedProviders = []string{ProviderECR, ProviderGCR, ProviderACR}
 
 // Detect returns the provider that serves h when no entry of c matches it
 // (DetectProvider), unless the config's detect_clouds is false. Callers
@@ -132,9 +136,10 @@ func (c *Config) Detect(h Host) (string, bool) {
 // MayBeDetected reports, from a stored key alone, whether its host could
 // be one that detection serves: every ECR host starts with a 12-digit
 // account and a dot, every Google one's host part ends in gcr.io or
-// -docker.pkg.dev. A cheap filter, not a match (see Config.Detect).
+// -docker.pkg.dev, in every ACR host "azurecr." follows the first dot.
+// A cheap filter, not a match (see Config.Detect).
 func MayBeDetected(key string) bool {
-	return len(key) > 13 && key[12] == '.' && allDigits(key[:12]) || mayBeGCRKey(key)
+	return len(key) > 13 && key[12] == '.' && allDigits(key[:12]) || mayBeGCRKey(key) || mayBeACR(key)
 }
 
 // Detects reports whether c serves cloud registries with no config entry
@@ -143,13 +148,9 @@ func (c *Config) Detects() bool { return c == nil || !c.NoDetectClouds }
 
 // DetectedRegistry is the implicit config entry of a detected provider:
 // the provider with no options (the cloud SDK's default chain), Line 0,
-// and a Match that names the hosts it serves, for messages.
-//
-// A detected Google registry defers to a stored login (StoredLoginWins):
-// `docker login -u _json_key` with a service account key is Google's own
-// long-lived way in, and it keeps working as the user stored it.
+// and a Match that names the hosts it serves, for messages. (The router
+// serves a detected Google or ACR host's own stored login as stored:
+// `docker login -u _json_key`, an ACR admin user.)
 func DetectedRegistry(provider string) Registry {
-	r := Registry{Provider: provider, Match: provider + " registries (detected by host name)"}
-	r.StoredLoginWins = provider == ProviderGCR
-	return r
+	return Registry{Provider: provider, Match: provider + " registries (detected by host name)"}
 }

@@ -164,9 +164,17 @@ type Registry struct {
 	// Identity serve it too.
 	GCP GCPOptions
 
-	// StoredLoginWins makes a stored login for a host be answered as it is
-	// instead of minting (set by DetectedRegistry, never by the file).
-	StoredLoginWins bool
+	// AzureTenantID is the acr entry's Entra ID tenant (azure_tenant_id);
+	// empty: the credential chain's ($AZURE_TENANT_ID, the Azure CLI's).
+	AzureTenantID string
+	// AzureClientID is the acr entry's application or user-assigned
+	// managed identity (azure_client_id); empty: the chain's
+	// ($AZURE_CLIENT_ID, the system-assigned identity).
+	AzureClientID string
+	// AzureAuthorityHost is the acr entry's Entra ID authority
+	// (azure_authority_host, an https URL); empty: $AZURE_AUTHORITY_HOST,
+	// else the registry's cloud's.
+	AzureAuthorityHost string
 }
 
 // Match returns the first registry entry whose pattern matches h. A host that
@@ -403,7 +411,7 @@ func allowedKeys(provider string) (keys []string, ok bool) {
 	case ProviderGCR:
 		return gcrKeys(), true
 	case ProviderACR:
-		return []string{"refresh_before"}, true
+		return acrKeys(), true
 	}
 	return nil, false
 }
@@ -416,7 +424,7 @@ func knownKey(key string) bool {
 		"aws_profile", "aws_role_arn", "aws_region":
 		return true
 	}
-	return gcrKey(key)
+	return gcrKey(key) || isAzureKey(key)
 }
 
 func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
@@ -480,7 +488,9 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 				err = p.errf(v, key, "%q is not an AWS region such as us-east-1", r.AWSRegion)
 			}
 		default:
-			err = p.gcrOption(&r, key, v)
+			if err = p.gcrOption(&r, key, v); err == nil {
+				err = p.azureKey(&r, key, v)
+			}
 		}
 		return err
 	})
@@ -551,6 +561,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		}
 	case ProviderGCR:
 		if err := p.checkGCR(&r, n, keys); err != nil {
+			return r, err
+		}
+	case ProviderACR:
+		if err := p.checkACR(&r, keys); err != nil {
 			return r, err
 		}
 	}
@@ -671,9 +685,9 @@ func (r *Registry) NeedsRoot() bool {
 
 // FixedUsername returns the Username that get answers for every registry r
 // serves, when r's provider fixes it: "<token>" for registry, "AWS" for
-// ecr, "oauth2accesstoken" for gcr, the configured username for oauth2 and
-// plain exec. ok is false when it comes with each token (exec helper-json
-// or kubelet output).
+// ecr, "oauth2accesstoken" for gcr, the nil UUID for acr, the configured
+// username for oauth2 and plain exec. ok is false when it comes with each
+// token (exec helper-json or kubelet output).
 func (r *Registry) FixedUsername() (username string, ok bool) {
 	switch {
 	case r.Provider == ProviderRegistry:
@@ -682,6 +696,8 @@ func (r *Registry) FixedUsername() (username string, ok bool) {
 		return "AWS", true
 	case r.Provider == ProviderGCR:
 		return GCRUsername, true
+	case r.Provider == ProviderACR:
+		return ACRUsername, true
 	case r.Provider == ProviderOAuth2, r.Provider == ProviderExec && r.Format == FormatPlain:
 		return r.Username, true
 	}
@@ -690,10 +706,10 @@ func (r *Registry) FixedUsername() (username string, ok bool) {
 
 // MintsAlone reports whether r's provider mints with no stored root
 // credential at all (an exec command that needs none, a keyless oauth2
-// grant, ecr and gcr from the cloud SDK's credentials), so that get answers for its
-// registries before anyone logs in, and list names them.
+// grant, ecr, gcr and acr from their cloud SDK's credentials), so that get
+// answers for its registries before anyone logs in, and list names them.
 func (r *Registry) MintsAlone() bool {
-	return r.Provider == ProviderExec || r.Provider == ProviderECR || r.Provider == ProviderGCR || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
+	return r.Provider == ProviderExec || r.Provider == ProviderECR || r.Provider == ProviderGCR || r.Provider == ProviderACR || (r.Provider == ProviderOAuth2 && IsKeyless(r.Grant))
 }
 
 // Pattern is a registry pattern of the config's match key, with kubelet

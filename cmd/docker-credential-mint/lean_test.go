@@ -184,6 +184,7 @@ func TestLean_deps(t *testing.T) {
 	forbidden := []string{
 		"net/http", "crypto/tls", "flag", "golang.org/x/oauth2", "gopkg.in/yaml.v3", "sigs.k8s.io/yaml",
 		"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/cli",
+		"github.com/docker-credential-mint/mint/credentials/provider/acr",
 		"github.com/docker-credential-mint/mint/credentials/provider/builtin",
 		"github.com/docker-credential-mint/mint/credentials/provider/command",
 		"github.com/docker-credential-mint/mint/credentials/provider/gcr",
@@ -191,7 +192,7 @@ func TestLean_deps(t *testing.T) {
 		"github.com/docker-credential-mint/mint/credentials/provider/oauth2",
 		"github.com/docker-credential-mint/mint/credentials/provider/registry",
 	}
-	cloud := []string{"github.com/aws/", "cloud.google.com/", "google.golang.org/api", "github.com/Azure/", "golang.org/x/oauth2/google"}
+	cloud := []string{"github.com/aws/", "cloud.google.com/", "google.golang.org/api", "github.com/Azure/", "github.com/AzureAD/", "golang.org/x/oauth2/google"}
 	for _, d := range deps {
 		if slices.Contains(forbidden, d) {
 			t.Errorf("the protocol binary links %s", d)

@@ -2,8 +2,8 @@
 // Copyright (c) 2026 The docker-credential-mint authors
 
 // Package builtin makes the providers this module ships (exec, oauth2,
-// registry, ecr, gcr) for a router: it is the one package that links their
-// HTTP, TLS and exec code and the AWS and Google SDKs, so that a program
+// registry, ecr, gcr, acr) for a router: it is the one package that links
+// their HTTP, TLS and exec code and the AWS, Google and Azure SDKs, so that a program
 // that only serves cached tokens (the protocol binary) can leave it out.
 package builtin
 
@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/acr"
 	"github.com/docker-credential-mint/mint/credentials/provider/command"
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr"
 	"github.com/docker-credential-mint/mint/credentials/provider/gcr"
@@ -52,6 +53,8 @@ func (o Options) provider(reg credentials.Registry, roots store.Backend, now fun
 		return ecr.New(reg, ecr.Options{Now: now}), nil
 	case credentials.ProviderGCR:
 		return gcr.New(reg, gcr.Options{Transport: o.Transport, Now: now, Runner: o.Runner})
+	case credentials.ProviderACR:
+		return acr.New(reg, acr.Options{Transport: o.Transport, Runner: o.Runner, Now: now}), nil
 	}
 	return nil, fmt.Errorf("%w: %s", provider.ErrUnsupported, reg.Provider)
 }

@@ -6,9 +6,13 @@
 // provider that Options.Providers makes for it (builtin.Factory) wrapped in
 // a provider.Cache;
 // hosts are routed by Config.Match (first match wins). A host that matches
-// no entry but names a cloud registry (Config.Detect: an ECR host) goes to
-// an implicit entry of that cloud's provider, unless the config turns
-// detection off. Hosts that match nothing else, or a static entry, are not
+// no entry but names a cloud registry (Config.Detect: an ECR, Google or
+// ACR host) goes to an implicit entry of that cloud's provider, unless the
+// config turns detection off; a detected Google or ACR host whose stored
+// login is one of its own (another username than the one the provider
+// mints: Google's _json_key, an ACR admin user or repository token) is
+// served that login. Hosts that match nothing else,
+// or a static entry, are not
 // claimed: the helper serves them from the store, and applies
 // static.Check itself.
 package router
@@ -75,6 +79,8 @@ type entry struct {
 	reg   *credentials.Registry
 	cache *provider.Cache // nil for static and unsupported entries
 	err   error           // why the entry cannot mint
+	// detected is set for the implicit entries of detection.
+	detected bool
 }
 
 var _ credentials.Minter = (*Router)(nil)
@@ -116,6 +122,7 @@ func (l *lazyEntry) entry(rt *Router) *entry {
 		if err != nil {
 			e = entry{reg: &l.reg, err: err}
 		}
+		e.detected = true
 		l.e = e
 	})
 	return &l.e
@@ -172,6 +179,9 @@ func fingerprint(r *credentials.Registry) string {
 	}
 	if r.Provider == credentials.ProviderGCR { // likewise
 		parts = append(parts, r.GCP)
+	}
+	if r.Provider == credentials.ProviderACR {
+		parts = append(parts, r.AzureTenantID, r.AzureClientID, r.AzureAuthorityHost)
 	}
 	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
@@ -244,14 +254,76 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 	if err != nil {
 		return credentials.Answer{}, err
 	}
-	if l := rt.storedLogin(ctx, e, h, root); l != nil {
-		return storedAnswer(h, l), nil
+	if ownLogin(e, root) {
+		return stored(h, root), nil
+	}
+	if rt.registryOwnLogin(ctx, e, h, root) {
+		return credentials.Answer{}, fmt.Errorf("router: %s: the registry's own login is stored for %s: %w", h.Key(), h.Registry(), provider.ErrNotFound)
 	}
 	tok, err := e.cache.Token(ctx, s, root)
 	if err != nil {
+		if e.detected && errors.Is(err, provider.ErrNotFound) {
+			return rt.noCredentials(ctx, e, h, s, root, err)
+		}
 		return credentials.Answer{}, err
 	}
 	return answer(e.reg, h, tok), nil
+}
+
+// noCredentials answers a detected host whose provider found no cloud
+// credentials (err): a cached token that has not expired (the credentials
+// may be back at the next refresh: a managed identity probe that timed
+// out once), with a warning; else the stored login; else err, not found.
+func (rt *Router) noCredentials(ctx context.Context, e *entry, h, s credentials.Host, root *store.Entry, err error) (credentials.Answer, error) {
+	now := time.Now
+	if rt.opts.Now != nil {
+		now = rt.opts.Now
+	}
+	if old := e.cache.Peek(ctx, s); old.Valid(now()) {
+		if rt.opts.Warn != nil {
+			rt.opts.Warn("warning: " + h.Key() + ": token refresh failed; using the cached token, valid until " + old.Expiry.UTC().Format(time.RFC3339) + ": " + credentials.OneLine(err.Error()))
+		}
+		return answer(e.reg, h, old), nil
+	}
+	if root != nil {
+		// The stored login is all there is.
+		return stored(h, root), nil
+	}
+	return credentials.Answer{}, err
+}
+
+// ownLogin reports whether root, stored for a Google or ACR host that only
+// detection claims, is a login of its own that the provider would not mint
+// (its username is not the provider's: Google's _json_key or
+// _json_key_base64, an ACR admin user, repository token or service
+// principal). Such a login is served as it is stored, as before detection;
+// one under the provider's username (oauth2accesstoken with a pasted
+// access token, az acr login's nil UUID) is minted afresh.
+func ownLogin(e *entry, root *store.Entry) bool {
+	if !e.detected || root == nil || e.reg.Provider == credentials.ProviderECR {
+		// ECR accepts no login but AWS's: a stored one is minted afresh.
+		return false
+	}
+	u, ok := e.reg.FixedUsername()
+	return ok && root.Username != u
+}
+
+// registryOwnLogin reports whether a request for a repository path of a
+// detected Google or ACR host (root is nil: the helper never falls back from a path
+// to the bare registry) has the registry's own login stored for the bare
+// registry. Then the path is not found, as it was before detection, and
+// the client asks the registry, which is served that login.
+func (rt *Router) registryOwnLogin(ctx context.Context, e *entry, h credentials.Host, root *store.Entry) bool {
+	if root != nil || h.Path == "" || !e.detected || e.reg.Provider == credentials.ProviderECR || rt.opts.Roots == nil {
+		return false
+	}
+	r, err := rt.opts.Roots.Get(ctx, credentials.Host{Name: h.Name, Port: h.Port}.Key())
+	return err == nil && ownLogin(e, &r)
+}
+
+// stored is the answer of a stored login, unchanged.
+func stored(h credentials.Host, root *store.Entry) credentials.Answer {
+	return credentials.Answer{Credentials: credentials.Credentials{ServerURL: h.Key(), Username: root.Username, Secret: root.Secret}, Expiry: root.Expiry}
 }
 
 // Fresh returns what Mint would answer for h from the token cache alone,
@@ -264,8 +336,11 @@ func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Ent
 	if err != nil {
 		return credentials.Answer{}, false, err
 	}
-	if l := rt.storedLogin(ctx, e, h, root); l != nil {
-		return storedAnswer(h, l), true, nil
+	if ownLogin(e, root) {
+		return stored(h, root), true, nil
+	}
+	if rt.registryOwnLogin(ctx, e, h, root) {
+		return credentials.Answer{}, false, fmt.Errorf("router: %s: the registry's own login is stored for %s: %w", h.Key(), h.Registry(), provider.ErrNotFound)
 	}
 	tok, ok := e.cache.Fresh(ctx, s)
 	if !ok {
@@ -290,30 +365,6 @@ func (rt *Router) route(h credentials.Host, root *store.Entry) (*entry, credenti
 	return e, scope(e.reg, h, root), nil
 }
 
-// storedLogin returns the stored login that e answers as it is for h
-// (credentials.Registry.StoredLoginWins): root, else the login stored for
-// a parent of h's path (the helper looks up h's own key only), else nil.
-func (rt *Router) storedLogin(ctx context.Context, e *entry, h credentials.Host, root *store.Entry) *store.Entry {
-	if !e.reg.StoredLoginWins {
-		return nil
-	}
-	if root != nil || rt.opts.Roots == nil {
-		return root
-	}
-	for p, ok := h.Parent(); ok; p, ok = p.Parent() {
-		if l, err := rt.opts.Roots.Get(ctx, p.Key()); err == nil {
-			return &l
-		}
-	}
-	return nil
-}
-
-// storedAnswer is the stored login root, answered as it is for h (an
-// entry whose StoredLoginWins).
-func storedAnswer(h credentials.Host, root *store.Entry) credentials.Answer {
-	return credentials.Answer{Credentials: credentials.Credentials{ServerURL: h.Key(), Username: root.Username, Secret: root.Secret}, Expiry: root.Expiry}
-}
-
 // answer is tok as the helper answers it for h.
 func answer(reg *credentials.Registry, h credentials.Host, tok *provider.Token) credentials.Answer {
 	return credentials.Answer{
@@ -329,7 +380,7 @@ func answer(reg *credentials.Registry, h credentials.Host, tok *provider.Token) 
 // username, else root's. It reads at most the token cache.
 func (rt *Router) ListedUsername(ctx context.Context, h credentials.Host, root store.Entry) string {
 	e, ok := rt.match(h)
-	if !ok || e.cache == nil || e.reg.StoredLoginWins && root.Username != "" {
+	if !ok || e.cache == nil || ownLogin(e, &root) && root.Username != "" {
 		return root.Username
 	}
 	if u, ok := e.reg.FixedUsername(); ok {

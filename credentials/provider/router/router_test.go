@@ -111,7 +111,7 @@ func TestRouter_Claims(t *testing.T) {
 		"quay.io/static-org/app": false,
 		"a.exec.example":         true,
 		"reg.example":            true,
-		"myreg.azurecr.io":       true, // claimed, to say "not yet supported"
+		"myreg.azurecr.io":       true, // claimed by its entry
 		"ghcr.io":                false,
 		"quay.io:5000":           false,
 	} {
@@ -182,11 +182,7 @@ func TestRouter_Mint_notFoundAndErrors(t *testing.T) {
 	if _, err := rt.Mint(ctx, host(t, "ghcr.io"), nil); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Mint(unclaimed) = %v, want not found", err)
 	}
-	_, err := rt.Mint(ctx, host(t, "myreg.azurecr.io"), nil)
-	if !errors.Is(err, provider.ErrUnsupported) || err.Error() != "router: myreg.azurecr.io: config test.yaml:22: provider not yet supported: acr" {
-		t.Errorf("Mint(acr) = %v", err)
-	}
-	_, err = rt.Mint(ctx, host(t, "quay.io"), &store.Entry{ServerURL: "quay.io", Username: "helper", Secret: "wrong-secret"})
+	_, err := rt.Mint(ctx, host(t, "quay.io"), &store.Entry{ServerURL: "quay.io", Username: "helper", Secret: "wrong-secret"})
 	if err == nil || !strings.Contains(err.Error(), "run `docker login quay.io`") || strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("Mint(bad secret) = %v", err)
 	}
