@@ -98,6 +98,10 @@ func TestECR_realRegistry(t *testing.T) {
 	if c, ok := e.get(ecrHost); !ok || c.Username != "AWS" || c.Secret != password+"-1" {
 		t.Errorf("get %s = %+v (found %v), want AWS and the first minted password", ecrHost, c, ok)
 	}
+	// status shows the detected registry with its cached token's expiry.
+	if out := e.run("", helperName, "status"); !strings.Contains(out, ecrHost) || !strings.Contains(out, "ecr (detected)") {
+		t.Errorf("status does not show the detected registry:\n%s", out)
+	}
 	st := lab.stats(t)
 	if st.CloudCalls != 1 {
 		t.Errorf("GetAuthorizationToken called %d times for a push, 4 pulls and 3 reads, want 1", st.CloudCalls)
