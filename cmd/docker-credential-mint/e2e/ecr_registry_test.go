@@ -57,6 +57,7 @@ func ecrLab(t *testing.T, e *env) (lab *cloudLab, secretKey, password string) {
 // token service saw that one password and never the AWS secret key, and
 // clients without the helper are refused.
 func TestECR_realRegistry(t *testing.T) {
+	t.Parallel()
 	if !inCloudNamespace(t, ecrHost) {
 		return
 	}
