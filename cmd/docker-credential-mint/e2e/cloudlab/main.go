@@ -182,7 +182,7 @@ func newLab(dir string, hosts []string, ttl time.Duration) (*lab, error) {
 		return nil, err
 	}
 	l.signKey = k
-	l.signDER, err = selfSigned(k, issuer, true)
+	l.signDER, err = selfSigned(k, issuer)
 	return l, err
 }
 
@@ -192,7 +192,7 @@ func (l *lab) writeTLS() error {
 	if err != nil {
 		return err
 	}
-	caDER, err := selfSigned(caKey, "mint cloudlab throw-away CA", true)
+	caDER, err := selfSigned(caKey, "mint cloudlab throw-away CA")
 	if err != nil {
 		return err
 	}
@@ -413,7 +413,7 @@ func (l *lab) token(w http.ResponseWriter, r *http.Request) {
 		l.secretSeen.Add(1)
 	}
 	user, password, ok := r.BasicAuth()
-	if ok && strings.Contains(password, l.cloud.secret) {
+	if ok && strings.Contains(user+":"+password, l.cloud.secret) {
 		l.secretSeen.Add(1)
 	}
 	if ok {
@@ -502,8 +502,8 @@ func (l *lab) sign(claims map[string]any) (string, error) {
 	return input + "." + b64(sig), nil
 }
 
-// selfSigned returns a self-signed certificate for k.
-func selfSigned(k *ecdsa.PrivateKey, cn string, isCA bool) ([]byte, error) {
+// selfSigned returns a self-signed CA certificate for k.
+func selfSigned(k *ecdsa.PrivateKey, cn string) ([]byte, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: cn},
@@ -511,7 +511,7 @@ func selfSigned(k *ecdsa.PrivateKey, cn string, isCA bool) ([]byte, error) {
 		NotAfter:              time.Now().Add(7 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		BasicConstraintsValid: true,
-		IsCA:                  isCA,
+		IsCA:                  true,
 	}
 	return x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
 }
