@@ -97,15 +97,31 @@ type ecrMintRow struct {
 	fails    int
 }
 
-// measureECRMints runs get of the ECR host on an empty cache (a fresh HOME
-// each time): mint's full build, and the protocol binary handing it on,
-// and docker-credential-ecr-login (AWS_ECR_DISABLE_CACHE unset: its file
-// cache starts empty too).
+// ecrMinter is a helper whose mint is measured.
+type ecrMinter struct {
+	name, bin string
+	mint      bool // docker-credential-mint: its store is set up first
+}
+
+// prepared is a fresh HOME for one mint: for mint, its file store already
+// holds one static login (the store's key exists, as on any machine that
+// uses the helper) and its token cache is empty; ecr-login has no set-up.
+func (w ecrMinter) prepared(c *config, e *ecrStandIn) []string {
+	env := e.env(c)
+	if w.mint {
+		populate(c.helper, env, 1)
+	}
+	return env
+}
+
+// measureECRMints runs get of the ECR host on an empty token cache (a
+// fresh HOME each time, see prepared): mint's full build, the protocol
+// binary handing it on, and docker-credential-ecr-login (its file cache
+// starts empty too).
 func measureECRMints(c *config, e *ecrStandIn, ecrLogin string) []ecrMintRow {
-	type who struct{ name, bin string }
-	list := []who{{"mint full build (get → mint)", c.helper + "-full"}, {"mint protocol binary → full build", c.helper}}
+	list := []ecrMinter{{"mint full build (get → mint)", c.helper + "-full", true}, {"mint protocol binary → full build", c.helper, true}}
 	if ecrLogin != "" {
-		list = append(list, who{"docker-credential-ecr-login " + ecrVersion, ecrLogin})
+		list = append(list, ecrMinter{"docker-credential-ecr-login " + ecrVersion, ecrLogin, false})
 	}
 	runs := max(c.runs/2, 5)
 	var rows []ecrMintRow
@@ -114,7 +130,7 @@ func measureECRMints(c *config, e *ecrStandIn, ecrLogin string) []ecrMintRow {
 		r := ecrMintRow{name: w.name}
 		var walls, trivials []sample
 		for range runs {
-			env := e.env(c)
+			env := w.prepared(c, e)
 			trivials = append(trivials, mustExe(c.trivial, env, "get", ecrBenchHost))
 			before := e.reqs.Load()
 			smp, out, err := exe(w.bin, env, "get", ecrBenchHost)
@@ -131,11 +147,13 @@ func measureECRMints(c *config, e *ecrStandIn, ecrLogin string) []ecrMintRow {
 			r.wall, r.trivial = median(walls), median(trivials)
 		}
 		for range rssRuns {
-			r.rss = max(r.rss, peakRSS(w.bin, e.env(c), "get", ecrBenchHost))
+			r.rss = max(r.rss, peakRSS(w.bin, w.prepared(c, e), "get", ecrBenchHost))
 		}
-		if c.callgrind {
+		// Not the protocol binary's: callgrind does not count across its
+		// exec of the full build.
+		if c.callgrind && w.bin != c.helper {
 			if _, err := exec.LookPath("valgrind"); err == nil {
-				r.instr = instructionsIn(w.bin, func() []string { return e.env(c) }, "get", ecrBenchHost)
+				r.instr = instructionsIn(w.bin, func() []string { return w.prepared(c, e) }, "get", ecrBenchHost)
 			}
 		}
 		rows = append(rows, r)

@@ -223,7 +223,7 @@ func instructions(bin string, env []string, action, in string) int64 {
 }
 
 // instructionsIn is instructions with the environment of each run from
-// env: a fresh one each time measures a cold cache.
+// envOf: a fresh one each time measures a cold cache.
 func instructionsIn(bin string, envOf func() []string, action, in string) int64 {
 	var counts []int64
 	var last string

@@ -242,7 +242,7 @@ func (rp *report) print(w io.Writer) {
 			}
 			fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %.1f× | %s | %s |\n", r.name, strings.Join(reqs, ", "), r.fails, ms(r.wall), ms(r.trivial), ratio, mib(r.rss), instr)
 		}
-		fmt.Fprintln(w, "\nEach get runs in a fresh HOME (empty token cache): the credential chain (environment), one GetAuthorizationToken, the answer cached (mint: the encrypted file store; ecr-login: ~/.ecr/cache.json).")
+		fmt.Fprintln(w, "\nEach get runs in a fresh HOME with an empty token cache (mint's file store already holds one login, so its key exists): the credential chain (environment), one GetAuthorizationToken, the answer cached (mint: the encrypted file store, under the cross-process refresh lock; ecr-login: ~/.ecr/cache.json). The protocol binary execs the full build for the mint (callgrind does not count across that exec).")
 		fmt.Fprintln(w)
 	}
 
