@@ -81,13 +81,17 @@ lint:
 # demo: part 1, a registry with a password: docker login/push/pull through the
 # helper. Part 2, the point of the product: a registry that accepts only
 # short-lived tokens from a real OAuth2 server, pulled across several token
-# lifetimes while the helper mints and refreshes.
+# lifetimes while the helper mints and refreshes. Part 3: an ECR-shaped
+# registry pulled with no config at all (its real host name on 443 in a
+# private network namespace; ECR's API and the registry stand in locally).
 demo: export MINT_INSTALL_LINT = 0
 demo: export MINT_INSTALL_MOTO = 0
 demo: deps build
 	@bash cmd/docker-credential-mint/demo.sh $(BIN)
 	@printf '\n\033[1m== part 2: short-lived OAuth2 tokens, minted and refreshed by the helper\033[0m\n'
 	@MINT_HELPER=$(BIN) bash cmd/docker-credential-mint/e2e/tokenchain/demo-tokens.sh
+	@printf '\n\033[1m== part 3: ECR with no config at all, the password minted through the AWS SDK\033[0m\n'
+	@MINT_HELPER=$(BIN) bash cmd/docker-credential-mint/e2e/cloudlab/demo-ecr.sh
 
 # bench: process-level figures next to a trivial Go binary (never in make test).
 BENCH_SIZES ?= 1,100,1000

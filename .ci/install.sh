@@ -76,6 +76,8 @@ trap '((failed)) || rm -rf "$LOGDIR"' EXIT
 APT_PACKAGES=(
 	# registry + clients
 	docker-registry apache2-utils jq curl
+	# the cloud registries' private network namespace (unshare -n -m, ip link)
+	util-linux iproute2
 	docker.io containerd runc
 	skopeo podman
 	# what rootful podman needs here (cgroup v1, vfs, no systemd)

@@ -18,7 +18,12 @@
 //     and 50 parallel gets on a stale cache; and requests of 50 parallel
 //     gets on an empty cache against an endpoint that omits expires_in and
 //     against one that fails (-refresh=false skips both; -backends "" -refs ""
-//     -callgrind=false measures only them).
+//     -callgrind=false measures only them);
+//   - ECR with no config (-ecr): get of a detected ECR registry served from
+//     the token cache by the protocol binary (no AWS SDK on that path) and
+//     by the full build, and one mint on a cold cache against ecrtest's
+//     GetAuthorizationToken stand-in beside docker-credential-ecr-login's
+//     (instructions, wall, peak RSS, requests).
 //
 // It prints one Markdown table per group, each target of issue 6 beside the
 // figure it applies to.
@@ -34,6 +39,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +57,7 @@ type config struct {
 	seqMax    int
 	callgrind bool
 	refresh   bool
+	ecr       bool
 	scratch   string
 	tmp       string
 	trivial   string
@@ -67,6 +74,7 @@ func main() {
 	flag.IntVar(&c.seqMax, "seq-max", 100, "largest size for list-then-get-all (it runs size+1 processes per sample)")
 	flag.BoolVar(&c.callgrind, "callgrind", true, "count instructions of get with valgrind when available")
 	flag.BoolVar(&c.refresh, "refresh", true, "measure token refresh on a stale cache (oauth2 provider)")
+	flag.BoolVar(&c.ecr, "ecr", true, "measure ECR with no config (ecrtest's stand-in on loopback): a cached get, and one mint beside docker-credential-ecr-login's")
 	flag.StringVar(&c.scratch, "scratch", "", "where reference helpers are built and kept (default: the user cache dir)/mint-bench")
 	flag.Parse()
 	for _, s := range splitList(sizes) {
@@ -105,6 +113,14 @@ func main() {
 	for _, b := range c.backends {
 		subjects = append(subjects, mintSubject(&c, b))
 	}
+	var ecr *ecrStandIn
+	if c.ecr {
+		ecr = startECR()
+		subjects = append(subjects, mintECRSubject(&c, ecr, "mint", c.helper, true))
+		if fi, err := os.Stat(c.helper + "-full"); err == nil && fi.Mode().IsRegular() {
+			subjects = append(subjects, mintECRSubject(&c, ecr, "mint full build", c.helper+"-full", false))
+		}
+	}
 	for _, r := range c.refs {
 		if s := refSubject(&c, r); s != nil {
 			subjects = append(subjects, s)
@@ -138,6 +154,18 @@ func main() {
 		if err := guard(func() { rep.herds = measureHerds(&c) }); err != nil {
 			fmt.Fprintln(os.Stderr, "mint-bench: token endpoint herds:", err)
 			rep.failures = append(rep.failures, "token endpoint herds: "+err.Error())
+		}
+	}
+	if ecr != nil {
+		var ecrLogin string
+		if slices.Contains(c.refs, "ecr-login") {
+			if bin, err := buildRef(&c, "docker-credential-ecr-login", ecrModule, ecrVersion, ecrModule+"/cli/docker-credential-ecr-login"); err == nil {
+				ecrLogin = bin
+			}
+		}
+		if err := guard(func() { rep.ecrMints = measureECRMints(&c, ecr, ecrLogin) }); err != nil {
+			fmt.Fprintln(os.Stderr, "mint-bench: ECR mint:", err)
+			rep.failures = append(rep.failures, "ECR mint: "+err.Error())
 		}
 	}
 	for _, s := range subjects {

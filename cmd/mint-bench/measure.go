@@ -150,7 +150,7 @@ func measureSize(c *config, s *subject, n int, rows *[]row) {
 	if slices.Contains(s.verbs, opStore) {
 		mustExe(s.bin, env, "store", storeIn("secret-b"))
 	}
-	if n <= c.seqMax {
+	if n <= c.seqMax && s.seqRuns > 0 {
 		// docker build's classic builder: list, then get every listed key.
 		r := row{s: s, size: n, op: opSeq}
 		for range s.seqRuns {
@@ -219,11 +219,17 @@ func instructions(bin string, env []string, action, in string) int64 {
 	if env == nil {
 		env = os.Environ()
 	}
+	return instructionsIn(bin, func() []string { return env }, action, in)
+}
+
+// instructionsIn is instructions with the environment of each run from
+// envOf: a fresh one each time measures a cold cache.
+func instructionsIn(bin string, envOf func() []string, action, in string) int64 {
 	var counts []int64
 	var last string
 	for try := 0; try < 4*callgrindRuns && len(counts) < callgrindRuns; try++ {
 		cmd := exec.Command("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", bin, action)
-		cmd.Env = append(slices.Clip(env), "GODEBUG=asyncpreemptoff=1", "GOMAXPROCS=1")
+		cmd.Env = append(slices.Clip(envOf()), "GODEBUG=asyncpreemptoff=1", "GOMAXPROCS=1")
 		cmd.Stdin = strings.NewReader(in)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

@@ -26,10 +26,13 @@ var statusUsage = usage{
 	text: `Lists every registry the helper answers for: each stored one (the server URL
 as it was stored), then each registry or pattern of the config file that
 mints and is not stored, with the username, the keychain, the provider (from
-the config file; static when none matches), when its credential expires (the
+the config file; static when none matches, "(detected)" after a cloud
+provider that serves a registry by its host name with no config entry, e.g.
+an ECR registry), when its credential expires (the
 cached token's expiry for a provider that mints, the JWT's exp for a static
 token) and what is missing ("no root credential: run … login"). Patterns are
-shown as patterns, followed by the registries they have minted for. It
+shown as patterns, followed by the registries they have minted for; a
+detected registry is shown once a token is cached for it. It
 never prints a secret, and never mints or refreshes a token.`,
 	examples: []string{"docker-credential-mint status", "docker-credential-mint status --json | jq '.[] | select(.expired)'"},
 }
@@ -53,6 +56,9 @@ type statusRow struct {
 	Note string `json:"note,omitempty"`
 	// Pattern is true for a config pattern that matches many registries.
 	Pattern bool `json:"pattern,omitempty"`
+	// Detected is true for a registry that no config entry names and that
+	// Provider serves because of its host name (an ECR host).
+	Detected bool `json:"detected,omitempty"`
 }
 
 func runStatus(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -108,7 +114,11 @@ func runStatus(ctx context.Context, e *wire.Env, args []string, stdin io.Reader,
 		}
 		// Fields come from the store and the config: escaped, a username
 		// cannot recolour the terminal or draw a row or column.
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(r.ServerURL), printable(r.Username), printable(r.Keychain), printable(r.Provider), exp, printable(left))
+		prov := printable(r.Provider)
+		if r.Detected {
+			prov += " (detected)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", printable(r.ServerURL), printable(r.Username), printable(r.Keychain), prov, exp, printable(left))
 	}
 	if err := tw.Flush(); err != nil {
 		return fail(stderr, "status", err)
@@ -124,7 +134,7 @@ func statusRows(ctx context.Context, e *wire.Env, w *wire.Wiring) ([]statusRow, 
 	if err != nil {
 		return nil, err
 	}
-	if len(roots) == 0 && !wire.Minting(w.Cfg) {
+	if len(roots) == 0 && !wire.Minting(w.Cfg) && w.Router == nil {
 		return nil, nil
 	}
 	tokens := map[string]store.Entry{}
@@ -151,6 +161,9 @@ func statusRows(ctx context.Context, e *wire.Env, w *wire.Wiring) ([]statusRow, 
 		}
 		if !h.IsDockerHubToken() {
 			r.Provider = providerOf(w.Cfg, h)
+			if p := detectedProvider(w, h); p != "" {
+				r.Provider, r.Detected = p, true
+			}
 		}
 		var exp time.Time
 		if r.Provider == credentials.ProviderStatic {
@@ -171,7 +184,50 @@ func statusRows(ctx context.Context, e *wire.Env, w *wire.Wiring) ([]statusRow, 
 		r.setExpiry(exp, t)
 		rows = append(rows, r)
 	}
-	return append(rows, configuredRows(ctx, w, roots, tokens, t)...), nil
+	rows = append(rows, configuredRows(ctx, w, roots, tokens, t)...)
+	return append(rows, detectedRows(w, roots, tokens, t)...), nil
+}
+
+// detectedProvider is the provider that serves h because of its host name
+// (credentials.Config.Detect: an ECR host) when no config entry names it,
+// or "".
+func detectedProvider(w *wire.Wiring, h credentials.Host) string {
+	if w.Router == nil || h.IsDockerHubToken() {
+		return ""
+	}
+	if _, ok := w.Cfg.Match(h); ok {
+		return ""
+	}
+	p, _ := w.Cfg.Detect(h)
+	return p
+}
+
+// detectedRows are the registries that detection serves (no config entry,
+// no stored row) and that have a cached token, sorted: a zero-config ECR
+// registry appears once it has been pulled from.
+func detectedRows(w *wire.Wiring, roots, tokens map[string]store.Entry, t time.Time) []statusRow {
+	var rows []statusRow
+	for key, tok := range tokens {
+		if _, stored := roots[key]; stored {
+			continue
+		}
+		h, err := credentials.ParseHost(key)
+		if err != nil {
+			continue
+		}
+		p := detectedProvider(w, h)
+		if p == "" {
+			continue
+		}
+		r := statusRow{ServerURL: key, Key: key, Username: tok.Username, Keychain: w.Keychain, Provider: p, Detected: true}
+		r.setExpiry(tok.Expiry, t)
+		if tok.Expiry.IsZero() {
+			r.Note = "token never expires"
+		}
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Key < rows[j].Key })
+	return rows
 }
 
 // setExpiry records exp (zero: unknown or never) as seen at t.

@@ -132,3 +132,46 @@ func TestStatus_controlCharacters(t *testing.T) {
 		t.Errorf("status --json does not decode to the stored usernames: %+v, %v", rows, err)
 	}
 }
+
+// TestStatus_detected: with no config file, the cached token of an ECR
+// registry (detected by its host name) is a row of its own with provider
+// ecr, marked detected, and the token's expiry; a stored login at an ECR
+// host says ecr too (get answers the minted token, not the login); a cached
+// token of a host nothing claims any more is not shown; detect_clouds:
+// false shows the stored login as static and no detected row.
+func TestStatus_detected(t *testing.T) {
+	setNow(t, fixedNow)
+	o := newOpEnv(t)
+	o.store("https://210987654321.dkr.ecr.us-west-2.amazonaws.com", "AWS", canary)
+	tokens, err := o.env(nil).OpenBackend(context.Background(), "file", wire.NSTokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, exp := range map[string]time.Time{
+		"123456789012.dkr.ecr.eu-west-1.amazonaws.com": fixedNow.Add(11*time.Hour + 59*time.Minute),
+		"210987654321.dkr.ecr.us-west-2.amazonaws.com": fixedNow.Add(3 * time.Hour),
+		"gone.example.com": fixedNow.Add(time.Hour),
+	} {
+		if err := tokens.Put(context.Background(), key, store.Entry{ServerURL: key, Username: "AWS", Secret: canary, Expiry: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := o.must("", "status")
+	if strings.Contains(out, canary) {
+		t.Fatal("status printed a secret")
+	}
+	golden(t, "status-detected", o.home, out)
+	var rows []statusRow
+	if err := json.Unmarshal([]byte(o.must("", "status", "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1].Key != "123456789012.dkr.ecr.eu-west-1.amazonaws.com" || rows[1].Provider != "ecr" || !rows[1].Detected || rows[1].Expires == nil || *rows[1].Remaining != int64((11*time.Hour+59*time.Minute)/time.Second) {
+		t.Errorf("status --json = %+v, want the stored ECR login and the detected row", rows)
+	}
+
+	o.write("config/docker-credential-mint/config.yaml", "detect_clouds: false\n")
+	out = o.must("", "status")
+	if strings.Contains(out, "123456789012") || strings.Contains(out, "detected") || !strings.Contains(out, "static") {
+		t.Errorf("status with detect_clouds: false:\n%s", out)
+	}
+}
