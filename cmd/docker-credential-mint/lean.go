@@ -52,6 +52,12 @@ func protocolHelper(e *wire.Env) func(context.Context) (credentials.Helper, erro
 // errMint is cacheOnly's answer for a token it cannot serve from the cache.
 var errMint = errors.New("the token must be minted")
 
+// errMintOrAnonymous is errMint for a host that only detection claims, of a
+// cloud whose images are also pulled anonymously (Google, ACR), with no
+// login stored: with no full build to mint, it is not found, so that the
+// client pulls anonymously as it did before detection.
+var errMintOrAnonymous = fmt.Errorf("%w", errMint)
+
 // cacheOnly mints nothing: it answers fresh cached tokens, Mint's error
 // where Mint would fail at once (no root credential stored), and errMint
 // for the rest.
@@ -62,6 +68,8 @@ func (m cacheOnly) Mint(ctx context.Context, h credentials.Host, root *store.Ent
 	switch {
 	case err != nil:
 		return credentials.Answer{}, err
+	case !ok && root == nil && anonymousCloud(m.Detected(h)):
+		return credentials.Answer{}, errMintOrAnonymous
 	case !ok:
 		return credentials.Answer{}, errMint
 	}
@@ -76,9 +84,20 @@ type handOffHelper struct {
 func (h *handOffHelper) Get(ctx context.Context, serverURL string) (credentials.Credentials, error) {
 	c, err := h.Helper.Get(ctx, serverURL)
 	if errors.Is(err, errMint) {
+		anonymous := errors.Is(err, errMintOrAnonymous)
 		err = handoff.Run(h.e, []string{credentials.ActionGet}, []byte(serverURL+"\n"))
+		if anonymous && errors.Is(err, handoff.ErrNoFullBuild) {
+			fmt.Fprintln(h.e.Stderr, "docker-credential-mint: "+credentials.OneLine(serverURL)+": no cached token, and "+err.Error()+"; answering not found, so the pull goes on anonymously")
+			err = credentials.ErrNotFound
+		}
 	}
 	return c, err
+}
+
+// anonymousCloud reports whether a detected provider's registries also
+// serve anonymous pulls (Google's, ACR's; ECR's private ones never do).
+func anonymousCloud(provider string) bool {
+	return provider == credentials.ProviderGCR || provider == credentials.ProviderACR
 }
 
 var _ credentials.Minter = cacheOnly{}

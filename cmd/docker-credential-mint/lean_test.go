@@ -124,6 +124,25 @@ func TestLean_alone(t *testing.T) {
 	}
 }
 
+// TestLean_aloneAnonymousCloud: without the full build, a Google or ACR
+// host that only detection claims, with no token cached and no login
+// stored, is not found (the client pulls anonymously, as before detection),
+// with a warning on stderr; an ECR host, whose registries are never
+// anonymous, says what to install.
+func TestLean_aloneAnonymousCloud(t *testing.T) {
+	s := newLeanSandbox(t, false)
+	for _, h := range []string{"gcr.io", "us-docker.pkg.dev/proj/repo", "myreg.azurecr.io"} {
+		out, errs, code := s.run(h, "get")
+		if code != 1 || out != "credentials not found in native keychain\n" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "anonymously") {
+			t.Errorf("get %s without the full build: exit %d, stdout %q, stderr %q", h, code, out, errs)
+		}
+	}
+	out, errs, code := s.run("123456789012.dkr.ecr.us-east-1.amazonaws.com", "get")
+	if code != 1 || errs != "" || strings.Count(out, "\n") != 1 || !strings.Contains(out, wire.FullBuildName) {
+		t.Errorf("get of an ECR host without the full build: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
 // TestLean_handsOff: a get with no fresh token is handed to the full build
 // (next to the protocol binary), which mints and caches; the next get is
 // answered from the cache by the protocol binary alone.

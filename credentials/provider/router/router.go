@@ -222,6 +222,15 @@ func (rt *Router) match(h credentials.Host) (*entry, bool) {
 	return nil, false
 }
 
+// Detected returns the provider that serves h only because of its host
+// name (no config entry matches it: Config.Detect), or "".
+func (rt *Router) Detected(h credentials.Host) string {
+	if e, ok := rt.match(h); ok && e.detected {
+		return e.reg.Provider
+	}
+	return ""
+}
+
 // Claims implements credentials.Minter: a host whose first matching entry
 // has a provider other than static. No I/O.
 func (rt *Router) Claims(h credentials.Host) bool {

@@ -12,6 +12,7 @@
 package handoff
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,6 +25,9 @@ const (
 	EnvFull    = "DOCKER_CREDENTIAL_MINT_FULL"    // path of the full build
 	envHandoff = "DOCKER_CREDENTIAL_MINT_HANDOFF" // set on hand-off; a second one is a loop
 )
+
+// ErrNoFullBuild is Run's error when the full build is found nowhere.
+var ErrNoFullBuild = errors.New("no full build")
 
 // Run runs the full build with args (the words after the program's name),
 // request as its stdin (nil: this process's stdin), in place of this
@@ -64,5 +68,12 @@ func fullPath(e *wire.Env) (string, error) {
 	if p, ok := e.LookPath(wire.FullBuildName); ok {
 		return p, nil
 	}
-	return "", fmt.Errorf("this needs %s (minting tokens and operator commands live there), found neither next to this binary nor on PATH: install both binaries (make install)", wire.FullBuildName)
+	return "", fmt.Errorf("this needs %s (minting tokens and operator commands live there), found neither next to this binary nor on PATH: install both binaries (make install)%w", wire.FullBuildName, noFullBuild{})
 }
+
+// noFullBuild wraps ErrNoFullBuild into fullPath's error without adding to
+// its text.
+type noFullBuild struct{}
+
+func (noFullBuild) Error() string        { return "" }
+func (noFullBuild) Is(target error) bool { return target == ErrNoFullBuild }
