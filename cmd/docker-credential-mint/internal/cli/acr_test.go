@@ -55,7 +55,7 @@ func acrAnswer(t *testing.T, srv *acrtest.Server, out string) (user, secret stri
 	return c.Username, c.Secret
 }
 
-// TestACR_herd: 20 parallel gets through the real binary make one Entra
+// TestACR_herd: 50 parallel gets through the real binary make one Entra
 // ID token request and one exchange, and all answer the same refresh
 // token; the protocol binary then serves it alone (no full build next to
 // it); list names the registry under the nil UUID; no secret reaches
@@ -64,8 +64,8 @@ func TestACR_herd(t *testing.T) {
 	srv := acrtest.NewServer(t)
 	s := acrSandbox(t, srv, "")
 	var wg sync.WaitGroup
-	outs := make(chan string, 20)
-	for range 20 {
+	outs := make(chan string, 50)
+	for range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

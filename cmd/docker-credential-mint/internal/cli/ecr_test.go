@@ -35,7 +35,7 @@ func ecrSandbox(t *testing.T, srv *ecrtest.Server) *sandbox {
 	return s
 }
 
-// TestECR_zeroConfigHerd: with no config at all, 20 parallel gets of an
+// TestECR_zeroConfigHerd: with no config at all, 50 parallel gets of an
 // ECR registry through the real binary make one GetAuthorizationToken call
 // and all answer its password; the protocol binary then serves the cached
 // token alone; list names nothing it cannot answer, and an unclaimed host
@@ -45,8 +45,8 @@ func TestECR_zeroConfigHerd(t *testing.T) {
 	s := ecrSandbox(t, srv)
 	want := `{"ServerURL":"` + ecrRegistry + `","Username":"AWS","Secret":"ecr-password-1"}` + "\n"
 	var wg sync.WaitGroup
-	errs := make(chan string, 20)
-	for range 20 {
+	errs := make(chan string, 50)
+	for range 50 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -62,7 +62,7 @@ func TestECR_zeroConfigHerd(t *testing.T) {
 		t.Errorf("get: %q, want %q", e, want)
 	}
 	if n := srv.Calls(); n != 1 {
-		t.Errorf("GetAuthorizationToken called %d times for 20 gets, want 1", n)
+		t.Errorf("GetAuthorizationToken called %d times for 50 gets, want 1", n)
 	}
 	if r := srv.Regions(); len(r) != 1 || r[0] != "eu-west-1" {
 		t.Errorf("signing regions = %v, want [eu-west-1]", r)
