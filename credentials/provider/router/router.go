@@ -231,6 +231,14 @@ func (rt *Router) Detected(h credentials.Host) string {
 	return ""
 }
 
+// StoredAsIs reports whether get answers root, stored for h, as it is
+// stored instead of minting: a detected Google or ACR host's own login
+// (see ownLogin).
+func (rt *Router) StoredAsIs(h credentials.Host, root store.Entry) bool {
+	e, ok := rt.match(h)
+	return ok && ownLogin(e, &root)
+}
+
 // Claims implements credentials.Minter: a host whose first matching entry
 // has a provider other than static. No I/O.
 func (rt *Router) Claims(h credentials.Host) bool {

@@ -161,7 +161,7 @@ func statusRows(ctx context.Context, e *wire.Env, w *wire.Wiring) ([]statusRow, 
 		}
 		if !h.IsDockerHubToken() {
 			r.Provider = providerOf(w.Cfg, h)
-			if p := detectedProvider(w, h); p != "" {
+			if p := detectedProvider(w, h); p != "" && !w.Router.StoredAsIs(h, ent) {
 				r.Provider, r.Detected = p, true
 			}
 		}

@@ -169,6 +169,20 @@ func TestStatus_detected(t *testing.T) {
 		t.Errorf("status --json = %+v, want the stored ECR login and the detected row", rows)
 	}
 
+	// A detected Google or ACR host's own login (not the username its
+	// provider mints) is answered as stored: status says static, not gcr.
+	o.store("eu.gcr.io", "_json_key", canary)
+	o.store("myreg.azurecr.io", "00000000-0000-0000-0000-000000000000", canary)
+	var own []statusRow
+	if err := json.Unmarshal([]byte(o.must("", "status", "--json")), &own); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range own {
+		if r.Key == "eu.gcr.io" && (r.Provider != "static" || r.Detected) || r.Key == "myreg.azurecr.io" && (r.Provider != "acr" || !r.Detected) {
+			t.Errorf("status row %+v", r)
+		}
+	}
+
 	o.write("config/docker-credential-mint/config.yaml", "detect_clouds: false\n")
 	out = o.must("", "status")
 	if strings.Contains(out, "123456789012") || strings.Contains(out, "detected") || !strings.Contains(out, "static") {
