@@ -142,8 +142,9 @@ type Registry struct {
 	// Audience is the audience parameter of a keyless oauth2 grant
 	// (token_exchange, jwt_bearer); empty: not sent.
 	Audience string
-	// Identity is where a keyless oauth2 grant's JWT comes from; nil for
-	// other grants.
+	// Identity is where a keyless oauth2 grant's JWT comes from, or the
+	// JWT an ecr entry hands to AWS web identity (with AWSRoleARN); nil
+	// otherwise.
 	Identity *Identity
 
 	// AWSProfile is the ecr entry's shared config profile (aws_profile);
@@ -387,7 +388,7 @@ func allowedKeys(provider string) (keys []string, ok bool) {
 	case ProviderRegistry:
 		return []string{"lifetime", "timeout", "insecure", "refresh_before"}, true
 	case ProviderECR:
-		return []string{"refresh_before", "timeout", "aws_profile", "aws_role_arn", "aws_region"}, true
+		return []string{"refresh_before", "timeout", "aws_profile", "aws_role_arn", "aws_region", "identity"}, true
 	case ProviderGCR, ProviderACR:
 		return []string{"refresh_before"}, true
 	}
@@ -527,6 +528,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		}
 		if r.ClientID != "" && r.Grant == GrantClientCredentials {
 			return r, p.errf(keys["client_id"], "client_id", "only for grant refresh_token, token_exchange or jwt_bearer (client_credentials takes the client id from the stored username)")
+		}
+	case ProviderECR:
+		if err := p.checkECRIdentity(&r, keys); err != nil {
+			return r, err
 		}
 	}
 	return r, nil

@@ -15,8 +15,8 @@
 // values redacted) and what went wrong. A token whose exp has passed is
 // refused here, in one line, instead of by the token endpoint.
 //
-// Only the oauth2 provider imports this package, so the protocol binary
-// (which never mints) does not link it.
+// Only the oauth2 and ecr providers import this package, so the protocol
+// binary (which never mints) does not link it.
 package identity
 
 import (
