@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/internal/clitest"
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr"
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr/ecrtest"
@@ -75,5 +76,43 @@ func TestECR_webIdentityFromOIDCServer(t *testing.T) {
 	_ = json.NewDecoder(resp.Body).Decode(&body)
 	if resp.StatusCode != http.StatusOK || body.AccessToken == "" {
 		t.Errorf("the server refuses the web identity token STS received: %s %s", resp.Status, body.Error)
+	}
+}
+
+// TestBinary_kubeletECRWebIdentity: in kubelet mode an ecr entry with
+// identity source kubelet assumes its role with each pod's service-account
+// token (signed by the real server): the full build sends the token of the
+// request to moto's STS AssumeRoleWithWebIdentity and answers the kubelet
+// with ECR's password.
+func TestBinary_kubeletECRWebIdentity(t *testing.T) {
+	s := startServer(t, 600*time.Second)
+	m, err := ecrtest.StartMoto()
+	need(t, "moto", err)
+	t.Cleanup(m.Stop)
+	rec := ecrtest.NewRecorder(t, m.URL)
+	sb := clitest.New(t, clitest.Binary(t, ""),
+		"AWS_ENDPOINT_URL_ECR="+rec.URL, "AWS_ENDPOINT_URL_STS="+rec.URL,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	const role = "arn:aws:iam::123456789012:role/pod-pull"
+	sb.WriteConfig(`registries:
+  - match: 123456789012.dkr.ecr.us-east-1.amazonaws.com
+    provider: ecr
+    aws_role_arn: ` + role + `
+    identity:
+      source: kubelet
+`)
+	for _, sa := range []string{"team-a:puller", "team-b:puller"} {
+		tok := s.saToken(t, sa, "uid-"+sa, "pod-"+sa)
+		resp, errs, code := kubeletAsk(t, sb, "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1", tok)
+		if code != 0 || errs != "" {
+			t.Fatalf("%s: exit %d, stderr %q", sa, code, errs)
+		}
+		if a := resp.Auth["123456789012.dkr.ecr.us-east-1.amazonaws.com"]; a.Username != "AWS" || a.Password != "123456789012-auth-token" {
+			t.Errorf("%s: auth %v", sa, resp.Auth)
+		}
+		calls := rec.Calls()
+		if len(calls) != 2 || calls[0].Op != "AssumeRoleWithWebIdentity" || calls[0].Form.Get("WebIdentityToken") != tok || calls[0].Form.Get("RoleArn") != role {
+			t.Errorf("%s: calls %+v, want the pod's token sent to AssumeRoleWithWebIdentity", sa, len(calls))
+		}
 	}
 }
