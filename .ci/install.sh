@@ -18,7 +18,9 @@
 # which is where the e2e tests look for them (they read MINT_TOOLS, with the
 # same default). nerdctl is the slowest build (about 5 minutes on 2 busy cores
 # with an empty Go cache); only the nerdctl tests need it: skip it with
-# MINT_INSTALL_NERDCTL=0.
+# MINT_INSTALL_NERDCTL=0. The kubelet's plugin runner (mint-kubelet-runner,
+# k8s.io/kubernetes) is about as slow; skip it with
+# MINT_INSTALL_KUBELET_RUNNER=0.
 #
 # It never stops without a word. A step that fails prints the tail of its
 # output, indented, and then one line
@@ -232,6 +234,27 @@ go_wrapped() {
 	return $rc
 }
 
+# kubelet_runner: builds the e2e tests' driver of the kubelet's own
+# credential provider plugin runner (cmd/docker-credential-mint/e2e/testdata/
+# kubeletrunner, a module of its own requiring k8s.io/kubernetes) as
+# $BIN/mint-kubelet-runner, unless the binary there was built from the same
+# sources.
+kubelet_runner() {
+	local src sum log=$LOGDIR/mint-kubelet-runner.log start=$SECONDS
+	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/cmd/docker-credential-mint/e2e/testdata/kubeletrunner
+	sum=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -d' ' -f1)
+	if [[ -x $BIN/mint-kubelet-runner && $(cat "$BIN/mint-kubelet-runner.sum" 2>/dev/null) == "$sum" ]]; then
+		return 0
+	fi
+	echo "building mint-kubelet-runner (k8s.io/kubernetes v1.37.2's plugin runner; minutes with an empty Go cache)"
+	if (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$BIN/mint-kubelet-runner" .) >"$log" 2>&1; then
+		echo "$sum" >"$BIN/mint-kubelet-runner.sum"
+		echo "installed mint-kubelet-runner in $((SECONDS - start))s ($BIN/mint-kubelet-runner)"
+	else
+		fail "go build of mint-kubelet-runner failed" "check that the Go module proxy is reachable (go env GOPROXY) and there is disk space for GOMODCACHE and GOCACHE, then re-run make deps (or skip it with MINT_INSTALL_KUBELET_RUNNER=0)" "$log"
+	fi
+}
+
 # go_ok: whether go is there and can build the tools (1.21 or newer fetches
 # the toolchain a tool's go.mod asks for through the module proxy).
 go_ok() {
@@ -268,6 +291,11 @@ if go_ok; then
 	if [[ ${MINT_INSTALL_NERDCTL:-1} == 1 ]]; then
 		go_tool wrapped nerdctl github.com/containerd/nerdctl/cmd/nerdctl github.com/containerd/nerdctl v1.7.7 \
 			" (or skip nerdctl with MINT_INSTALL_NERDCTL=0)"
+	fi
+	# The kubelet's plugin runner (slow too: k8s.io/kubernetes, 4 to 6
+	# minutes on 2 busy cores with an empty Go cache, under a second after).
+	if [[ ${MINT_INSTALL_KUBELET_RUNNER:-1} == 1 ]]; then
+		kubelet_runner
 	fi
 fi
 

@@ -143,8 +143,10 @@ type Registry struct {
 	// Audience is the audience parameter of a keyless oauth2 grant
 	// (token_exchange, jwt_bearer); empty: not sent.
 	Audience string
-	// Identity is where a keyless oauth2 grant's (or a gcr entry's
-	// federation's) JWT comes from; nil otherwise.
+	// Identity is where a keyless oauth2 grant's JWT comes from, or the
+	// JWT a cloud entry hands to its federation (ecr: AWS web identity with
+	// AWSRoleARN; gcr: external_account; acr: a client assertion); nil
+	// otherwise.
 	Identity *Identity
 	// DeviceAuthURL is the device authorization endpoint of grant
 	// device_code (RFC 8628 §3.1).
@@ -407,7 +409,7 @@ func allowedKeys(provider string) (keys []string, ok bool) {
 	case ProviderRegistry:
 		return []string{"lifetime", "timeout", "insecure", "refresh_before"}, true
 	case ProviderECR:
-		return []string{"refresh_before", "timeout", "aws_profile", "aws_role_arn", "aws_region"}, true
+		return []string{"refresh_before", "timeout", "aws_profile", "aws_role_arn", "aws_region", "identity"}, true
 	case ProviderGCR:
 		return gcrKeys(), true
 	case ProviderACR:
@@ -565,6 +567,10 @@ func (p *parser) registry(n *yamlsub.Node) (Registry, error) {
 		}
 	case ProviderACR:
 		if err := p.checkACR(&r, keys); err != nil {
+			return r, err
+		}
+	case ProviderECR:
+		if err := p.checkECRIdentity(&r, keys); err != nil {
 			return r, err
 		}
 	}

@@ -153,3 +153,21 @@ func (p *parser) checkKeyless(r *Registry, n *yamlsub.Node, keys map[string]*yam
 	}
 	return nil
 }
+
+// checkECRIdentity checks an ecr entry's identity block (DESIGN §5: the
+// JWT goes to AWS web identity, STS AssumeRoleWithWebIdentity): it needs
+// the role to assume, and excludes aws_profile, whose credentials it
+// replaces.
+func (p *parser) checkECRIdentity(r *Registry, keys map[string]*yamlsub.Node) error {
+	k := keys["identity"]
+	if k == nil {
+		return nil
+	}
+	if r.AWSRoleARN == "" {
+		return p.errf(k, "identity", "requires aws_role_arn (the role the identity token assumes through STS AssumeRoleWithWebIdentity)")
+	}
+	if pk := keys["aws_profile"]; pk != nil {
+		return p.errf(pk, "aws_profile", "not with identity (the identity token is the AWS credential)")
+	}
+	return nil
+}

@@ -288,7 +288,7 @@ func (e *env) helpers(n int, action, stdin string) []result {
 		if (r.code == 0 || strings.TrimSpace(r.out) == "credentials not found in native keychain") && r.stderr != "" {
 			e.t.Errorf("%s: stderr not silent: %q", r.cmd, redact(r.stderr))
 		}
-		if action != "get" {
+		if action != "get" && action != "kubelet" { // their stdout is the answer
 			if p, ok := containsSecret(r.out + r.stderr); ok {
 				e.t.Errorf("output of %q shows the password %s", r.cmd, p)
 			}

@@ -116,6 +116,13 @@ func startTokenChain(t *testing.T) *tokenChain {
 // tests whose point is not expiry.
 func startTokenChainTTL(t *testing.T, ttl time.Duration) *tokenChain {
 	t.Helper()
+	return startTokenChainEnv(t, ttl)
+}
+
+// startTokenChainEnv is startTokenChainTTL with more variables for the
+// OAuth2 server's launcher (its keyless mode).
+func startTokenChainEnv(t *testing.T, ttl time.Duration, oidcEnv ...string) *tokenChain {
+	t.Helper()
 	needHelper(t)
 	needTools(t, "docker-registry")
 	needOIDC(t)
@@ -130,14 +137,14 @@ func startTokenChainTTL(t *testing.T, ttl time.Duration) *tokenChain {
 	addSecret(t, introSecret)
 
 	// Secrets go to the servers in their environment, never argv.
-	oidc := startServer(t, dir, "oidc", []string{
+	oidc := startServer(t, dir, "oidc", append([]string{
 		"PATH=" + pkgState.path, "HOME=" + dir, "LANG=C.UTF-8",
 		"MINT_OIDC_MODULES=" + oidcModulesDir(),
 		"MINT_OIDC_CLIENT_ID=" + c.clientID, "MINT_OIDC_CLIENT_SECRET=" + c.clientSecret,
 		"MINT_OIDC_INTROSPECT_ID=" + introID, "MINT_OIDC_INTROSPECT_SECRET=" + introSecret,
 		fmt.Sprintf("MINT_OIDC_TTL=%d", int(ttl/time.Second)),
 		"MINT_OIDC_PORT=0",
-	}, "node", launcherPath(t))
+	}, oidcEnv...), "node", launcherPath(t))
 	c.oidcURL = oidc
 	c.tokenURL = oidc + "/token"
 

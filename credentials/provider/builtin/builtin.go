@@ -18,6 +18,7 @@ import (
 	"github.com/docker-credential-mint/mint/credentials/provider/command"
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr"
 	"github.com/docker-credential-mint/mint/credentials/provider/gcr"
+	"github.com/docker-credential-mint/mint/credentials/provider/identity"
 	"github.com/docker-credential-mint/mint/credentials/provider/oauth2"
 	"github.com/docker-credential-mint/mint/credentials/provider/registry"
 	"github.com/docker-credential-mint/mint/store"
@@ -50,7 +51,7 @@ func (o Options) provider(reg credentials.Registry, roots store.Backend, now fun
 	case credentials.ProviderRegistry:
 		return registry.New(reg, registry.Options{Transport: o.Transport, Now: now}), nil
 	case credentials.ProviderECR:
-		return ecr.New(reg, ecr.Options{Now: now}), nil
+		return ecr.New(reg, ecr.Options{Now: now, Identity: identity.Options{Runner: o.Runner, Transport: o.Transport}}), nil
 	case credentials.ProviderGCR:
 		return gcr.New(reg, gcr.Options{Transport: o.Transport, Now: now, Runner: o.Runner})
 	case credentials.ProviderACR:

@@ -10,6 +10,13 @@
 // identity, ECS and EC2 metadata). The answer is the registry password
 // the token holds ("AWS:<password>"), with the expiry the API gives.
 //
+// Keyless: an entry with an identity block (and aws_role_arn) does not use
+// the default chain's credentials: the identity token (package identity:
+// GitHub Actions, GitLab, a projected service-account token, a file, a
+// command, the kubelet's request) is handed to STS
+// AssumeRoleWithWebIdentity for the role, through the SDK's
+// stscreds.WebIdentityRoleProvider, fetched afresh at each mint.
+//
 // The SDK is linked by the full build only (package builtin); the
 // protocol binary serves the cached tokens without it.
 package ecr
@@ -32,6 +39,7 @@ import (
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider"
+	"github.com/docker-credential-mint/mint/credentials/provider/identity"
 	"github.com/docker-credential-mint/mint/store"
 )
 
@@ -84,6 +92,10 @@ type Options struct {
 	NewAPI func(ctx context.Context, t Target) (API, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Identity are the seams of the entry's identity source (its Now is
+	// Now); zero: the environment, command.Exec{} and the default
+	// transport (see identity.Options).
+	Identity identity.Options
 }
 
 // Provider mints ECR registry passwords.
@@ -92,6 +104,10 @@ type Provider struct {
 	newAPI  func(ctx context.Context, t Target) (API, error)
 	now     func() time.Time
 	timeout time.Duration
+	// identity is the entry's identity source (nil without an identity
+	// block); identityErr why it could not be made.
+	identity    identity.Source
+	identityErr error
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -108,6 +124,10 @@ func New(reg credentials.Registry, o Options) *Provider {
 	}
 	if p.newAPI == nil {
 		p.newAPI = p.sdkAPI
+	}
+	if reg.Identity != nil {
+		o.Identity.Now = p.now
+		p.identity, p.identityErr = identity.New(*reg.Identity, o.Identity)
 	}
 	return p
 }
@@ -223,7 +243,21 @@ func (p *Provider) sdkAPI(ctx context.Context, t Target) (API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	if p.reg.AWSRoleARN != "" {
+	switch {
+	case p.reg.Identity != nil:
+		if p.identityErr != nil {
+			return nil, p.identityErr
+		}
+		if p.reg.AWSRoleARN == "" {
+			return nil, errors.New("identity needs aws_role_arn")
+		}
+		// The SDK's retriever has no context: this one carries the mint's,
+		// which also holds the kubelet's service-account token.
+		web := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(cfg), p.reg.AWSRoleARN, retriever{ctx: ctx, src: p.identity}, func(o *stscreds.WebIdentityRoleOptions) {
+			o.RoleSessionName = "docker-credential-mint"
+		})
+		cfg.Credentials = aws.NewCredentialsCache(web)
+	case p.reg.AWSRoleARN != "":
 		assume := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), p.reg.AWSRoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "docker-credential-mint"
 		})
@@ -254,4 +288,20 @@ func (p *Provider) sdkAPI(ctx context.Context, t Target) (API, error) {
 		d := out.AuthorizationData[0]
 		return aws.ToString(d.AuthorizationToken), aws.ToTime(d.ExpiresAt), nil
 	}), nil
+}
+
+// retriever is a stscreds.IdentityTokenRetriever fed by an identity source,
+// in the context of one mint.
+type retriever struct {
+	ctx context.Context
+	src identity.Source
+}
+
+// GetIdentityToken implements stscreds.IdentityTokenRetriever.
+func (r retriever) GetIdentityToken() ([]byte, error) {
+	tok, err := r.src.Token(r.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(tok), nil
 }

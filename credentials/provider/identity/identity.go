@@ -4,7 +4,8 @@
 // Package identity fetches the identity token (a JWT) that a keyless oauth2
 // grant presents instead of a stored secret: from GitHub Actions' OIDC
 // endpoint, a GitLab CI job's id_tokens variable, a Kubernetes projected
-// service-account token, any file, or a command (DESIGN §5, "Keyless").
+// service-account token, any file, a command, or the service-account token
+// of the kubelet's CredentialProviderRequest (DESIGN §5, "Keyless").
 //
 // A Source fetches the token again on every call: the caller asks only when
 // the exchanged token must be refreshed, and a projected token file is
@@ -14,8 +15,8 @@
 // values redacted) and what went wrong. A token whose exp has passed is
 // refused here, in one line, instead of by the token endpoint.
 //
-// Only the oauth2 provider imports this package, so the protocol binary
-// (which never mints) does not link it.
+// Only the oauth2 and ecr providers import this package, so the protocol
+// binary (which never mints) does not link it.
 package identity
 
 import (
@@ -32,7 +33,6 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
-	"github.com/docker-credential-mint/mint/credentials/provider"
 	"github.com/docker-credential-mint/mint/credentials/provider/command"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/redact"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/safehttp"
@@ -55,21 +55,6 @@ const (
 	EnvGitHubRequestURL   = "ACTIONS_ID_TOKEN_REQUEST_URL"
 	EnvGitHubRequestToken = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
 )
-
-// ErrUnsupported is wrapped by New's error for a source this package cannot
-// serve (kubelet: the token arrives in the kubelet's request, which the
-// oauth2 provider does not see yet). It matches provider.ErrUnsupported, so
-// that the router fails only that entry.
-var ErrUnsupported error = unsupported("not supported yet")
-
-// unsupported is an error that says its own words and matches
-// provider.ErrUnsupported.
-type unsupported string
-
-func (u unsupported) Error() string { return string(u) }
-
-// Is reports whether target is provider.ErrUnsupported.
-func (unsupported) Is(target error) bool { return target == provider.ErrUnsupported }
 
 // Source yields an identity token.
 type Source interface {
@@ -127,7 +112,7 @@ func New(id credentials.Identity, opts Options) (Source, error) {
 	case credentials.IdentityGitHubActions:
 		s = githubSource{audience: id.Audience, getenv: opts.Getenv, client: safehttp.Client(opts.Transport, timeout, false)}
 	case credentials.IdentityKubelet:
-		return nil, fmt.Errorf("identity: source kubelet: %w (use source kubernetes with a projected token file)", ErrUnsupported)
+		s = kubeletSource{}
 	default:
 		return nil, fmt.Errorf("identity: unknown source %q", id.Source)
 	}
@@ -158,6 +143,19 @@ func (c checked) Token(ctx context.Context) (string, error) {
 	}
 	if exp, ok := static.JWTExpiry(tok); ok && !exp.After(c.now()) {
 		return "", fmt.Errorf("identity: %s: the identity token expired at %s (is this machine's clock right?)", c.what, exp.UTC().Format(time.RFC3339))
+	}
+	return tok, nil
+}
+
+// kubeletSource hands on the service-account token of the kubelet's
+// CredentialProviderRequest, which the kubelet mode puts in the context
+// (credentials.WithServiceAccountToken).
+type kubeletSource struct{}
+
+func (kubeletSource) Token(ctx context.Context) (string, error) {
+	tok, ok := credentials.ServiceAccountToken(ctx)
+	if !ok {
+		return "", errors.New("identity: kubelet: the kubelet's request holds no service account token (give this provider tokenAttributes in the kubelet's CredentialProviderConfig)")
 	}
 	return tok, nil
 }

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/docker-credential-mint/mint/credentials"
-	"github.com/docker-credential-mint/mint/credentials/provider"
 )
 
 var now = time.Date(2026, 12, 4, 6, 0, 0, 0, time.UTC)
@@ -310,9 +309,18 @@ func TestGitHubActions_Token_plainHTTPRefused(t *testing.T) {
 	noToken(t, err, "t0ken", "plain http is allowed only")
 }
 
-func TestNew_kubeletUnsupported(t *testing.T) {
-	_, err := New(credentials.Identity{Source: credentials.IdentityKubelet}, Options{})
-	if !errors.Is(err, provider.ErrUnsupported) {
-		t.Errorf("New(kubelet) = %v, want ErrUnsupported", err)
+// TestKubelet_Token: the kubelet source hands on the service-account token
+// that the kubelet mode put in the context, checked like any source's, and
+// without one says how to get the kubelet to send it.
+func TestKubelet_Token(t *testing.T) {
+	src := newSource(t, credentials.Identity{Source: credentials.IdentityKubelet}, Options{})
+	tok := jwt(now.Add(time.Hour), "system:serviceaccount:ns:sa")
+	if got, err := src.Token(credentials.WithServiceAccountToken(context.Background(), tok)); err != nil || got != tok {
+		t.Errorf("Token = %q, %v; want the request's token", got, err)
 	}
+	_, err := src.Token(context.Background())
+	noToken(t, err, "", "identity: kubelet: the kubelet's request holds no service account token (give this provider tokenAttributes")
+	old := jwt(now.Add(-time.Minute), "system:serviceaccount:ns:sa")
+	_, err = src.Token(credentials.WithServiceAccountToken(context.Background(), old))
+	noToken(t, err, old, "identity: kubelet: the identity token expired at")
 }

@@ -240,10 +240,26 @@ func TestProvider_Token_keylessUnderCache(t *testing.T) {
 	}
 }
 
-func TestNew_keylessKubeletUnsupported(t *testing.T) {
-	_, err := New(credentials.Registry{TokenURL: "https://sts.example.com/token", Grant: credentials.GrantTokenExchange, Username: "u",
+// TestProvider_Token_kubeletIdentity: with identity source kubelet, the
+// service-account token of the kubelet's request (in the context) is the
+// subject token; without one, nothing is sent and the error says how the
+// kubelet is made to send it.
+func TestProvider_Token_kubeletIdentity(t *testing.T) {
+	subject := jwt(time.Now().Add(time.Hour))
+	srv, n := exchangeServer(t, func(r *http.Request) {
+		_ = r.ParseForm()
+		if r.PostForm.Get("subject_token") != subject {
+			t.Error("the subject token is not the kubelet's service account token")
+		}
+	}, `{"access_token":"pod-token","expires_in":300}`)
+	p := newProvider(t, credentials.Registry{TokenURL: srv.URL + "/token", Grant: credentials.GrantTokenExchange,
 		Identity: &credentials.Identity{Source: credentials.IdentityKubelet}}, Options{})
-	if !errors.Is(err, provider.ErrUnsupported) || !strings.Contains(err.Error(), "kubelet") {
-		t.Errorf("New(kubelet source) = %v, want ErrUnsupported (the router then fails only that entry)", err)
+	tok, err := p.Token(credentials.WithServiceAccountToken(context.Background(), subject), host, nil)
+	if err != nil || tok.Secret != "pod-token" {
+		t.Fatalf("Token = %+v, %v", tok, err)
+	}
+	_, err = p.Token(context.Background(), host, nil)
+	if err == nil || !strings.Contains(err.Error(), "tokenAttributes") || errors.Is(err, provider.ErrNotFound) || n.Load() != 1 {
+		t.Errorf("Token(no service account token) = %v after %d requests; want a real error naming tokenAttributes, one request", err, n.Load())
 	}
 }

@@ -66,6 +66,7 @@ type Router struct {
 	// never pays for them); nil when the config turns detection off.
 	detected map[string]*lazyEntry
 	opts     Options
+	now      func() time.Time
 }
 
 // lazyEntry is an implicit entry, made once, when a host first needs it.
@@ -96,7 +97,10 @@ func New(cfg *credentials.Config, opts Options) (*Router, error) {
 	if opts.LockDir == "" {
 		opts.LockDir = provider.DefaultLockDir()
 	}
-	rt := &Router{lockDir: opts.LockDir, cfg: cfg, tokens: opts.Tokens, entries: make([]entry, len(cfg.Registries))}
+	rt := &Router{lockDir: opts.LockDir, cfg: cfg, tokens: opts.Tokens, entries: make([]entry, len(cfg.Registries)), now: opts.Now}
+	if rt.now == nil {
+		rt.now = time.Now
+	}
 	for i := range cfg.Registries {
 		e, err := newEntry(cfg, &cfg.Registries[i], opts)
 		if err != nil {
@@ -267,7 +271,7 @@ func scope(reg *credentials.Registry, h credentials.Host, root *store.Entry) cre
 // by goroutines and processes. ServerURL of the answer is h's key; the
 // helper replaces it with the requested URL.
 func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entry) (credentials.Answer, error) {
-	e, s, err := rt.route(h, root)
+	e, s, err := rt.route(ctx, h, root)
 	if err != nil {
 		return credentials.Answer{}, err
 	}
@@ -349,7 +353,7 @@ func stored(h credentials.Host, root *store.Entry) credentials.Answer {
 // a provider (h not claimed, no root credential stored). It never mints,
 // takes no lock and does no I/O beyond the token cache.
 func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Entry) (a credentials.Answer, ok bool, err error) {
-	e, s, err := rt.route(h, root)
+	e, s, err := rt.route(ctx, h, root)
 	if err != nil {
 		return credentials.Answer{}, false, err
 	}
@@ -367,8 +371,11 @@ func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Ent
 }
 
 // route finds h's entry and the token cache key (scope) for root; the error
-// is Mint's for a host it cannot serve.
-func (rt *Router) route(h credentials.Host, root *store.Entry) (*entry, credentials.Host, error) {
+// is Mint's for a host it cannot serve. For an entry whose identity source
+// is kubelet, the key also names the identity of the service-account token
+// in ctx (never the token): two service accounts never share a token, and
+// the cache, the refresh lock and a shared failure are each per identity.
+func (rt *Router) route(ctx context.Context, h credentials.Host, root *store.Entry) (*entry, credentials.Host, error) {
 	e, ok := rt.match(h)
 	if !ok {
 		return nil, h, fmt.Errorf("router: %s: %w", h.Key(), provider.ErrNotFound)
@@ -379,7 +386,30 @@ func (rt *Router) route(h credentials.Host, root *store.Entry) (*entry, credenti
 	if root == nil && e.reg.NeedsRoot() {
 		return nil, h, fmt.Errorf("router: %s: no root credential stored: %w", h.Key(), provider.ErrNotFound)
 	}
-	return e, scope(e.reg, h, root), nil
+	s := scope(e.reg, h, root)
+	if kubeletIdentity(e.reg) {
+		tok, ok := credentials.ServiceAccountToken(ctx)
+		if !ok {
+			return nil, h, fmt.Errorf("router: %s: config %s:%d: identity source kubelet: no service account token; only `docker-credential-mint kubelet` run by a kubelet whose CredentialProviderConfig gives this provider tokenAttributes has one", h.Key(), rt.cfg.File, e.reg.Line)
+		}
+		sa, err := credentials.ServiceAccountIdentity(tok, rt.now())
+		if err != nil {
+			return nil, h, fmt.Errorf("router: %s: %w", h.Key(), err)
+		}
+		s.Path = strings.TrimPrefix(s.Path+"/"+identityPrefix+sa.Key, "/")
+	}
+	return e, s, nil
+}
+
+// identityPrefix starts the last path segment of a token cache key that
+// names a service account's identity: "@" is not valid in a repository
+// name, so no registry path scope can be mistaken for one.
+const identityPrefix = "@sa-"
+
+// kubeletIdentity reports whether reg exchanges the kubelet's
+// service-account token (identity source kubelet).
+func kubeletIdentity(reg *credentials.Registry) bool {
+	return reg.Identity != nil && reg.Identity.Source == credentials.IdentityKubelet
 }
 
 // answer is tok as the helper answers it for h.
@@ -420,15 +450,16 @@ func (rt *Router) MayClaimKey(key string) bool {
 }
 
 // Unstored implements credentials.Minter: each entry whose provider mints
-// alone (credentials.Registry.MintsAlone), whose pattern names one registry
+// alone (credentials.Registry.MintsAlone; not a kubelet identity, which
+// mints only in the kubelet's requests), whose pattern names one registry
 // and that is that registry's first match, under the username of
 // ListedUsername. It reads at most the token cache.
 func (rt *Router) Unstored(ctx context.Context) map[string]string {
 	var out map[string]string
 	for i := range rt.entries {
 		e := &rt.entries[i]
-		if !e.reg.MintsAlone() || e.err != nil {
-			continue
+		if !e.reg.MintsAlone() || e.err != nil || kubeletIdentity(e.reg) {
+			continue // a kubelet identity mints only in the kubelet's requests
 		}
 		h, ok := e.reg.Pattern.Host()
 		if !ok {

@@ -45,14 +45,17 @@
 // "Authorization: bearer $MINT_OIDC_CI_REQUEST_TOKEN" answers
 // {"count":1,"value":JWT}, an RS256 JWT (iss ISSUER/ci, sub "repo:mint/e2e",
 // aud AUD, exp now+ttl, default 300 s, negative for an expired one) signed
-// by a key of its own. The token endpoint then performs RFC 8693 token
+// by a key of its own. With &sa=NAMESPACE:NAME&sa_uid=UID[&pod=POD] it is
+// shaped like a Kubernetes bound service-account token instead (sub
+// system:serviceaccount:NAMESPACE:NAME and the kubernetes.io claim), as the
+// kubelet passes one to a credential provider. The token endpoint then performs RFC 8693 token
 // exchange (subject_token) and the RFC 7523 JWT bearer grant (assertion):
 // the JWT's signature, issuer, audience and expiry are checked (jose
 // jwtVerify; any failure is 400 invalid_grant naming what failed), and the
 // answer is an access token of the client as client_credentials issues it
 // (opaque, living MINT_OIDC_TTL, introspectable), with expires_in. /stats
-// adds "ci_tokens", "exchanges" (grants answered 200) and
-// "exchange_errors".
+// adds "ci_tokens", "exchanges" (grants answered 200), "exchange_errors"
+// and "exchanges_by_subject" ({sub: grants answered 200}).
 //
 // When it listens it prints one line on stdout, "listening on
 // http://127.0.0.1:PORT". Endpoints: POST /token, POST /token/introspection
@@ -133,7 +136,7 @@ if (env.MINT_OIDC_INTROSPECT_ID) {
 }
 
 const stats = { token_requests: 0, token_errors: 0, introspections: 0 };
-if (keylessAudience) Object.assign(stats, { ci_tokens: 0, exchanges: 0, exchange_errors: 0 });
+if (keylessAudience) Object.assign(stats, { ci_tokens: 0, exchanges: 0, exchange_errors: 0, exchanges_by_subject: {} });
 if (deviceClientId) stats.device_auths = 0;
 let issuer = '';
 
@@ -155,10 +158,29 @@ async function ciToken(req, res) {
     return;
   }
   const now = Math.floor(Date.now() / 1000);
-  const value = await new jose.SignJWT({ repository: 'mint/e2e' })
+  let claims = { repository: 'mint/e2e' };
+  let subject = 'repo:mint/e2e';
+  if (q.get('sa')) {
+    const [namespace, name] = q.get('sa').split(':');
+    const pod = q.get('pod') || `${name}-pod`;
+    if (!namespace || !name || !q.get('sa_uid')) {
+      send(400, { message: 'want sa=NAMESPACE:NAME and sa_uid' });
+      return;
+    }
+    subject = `system:serviceaccount:${namespace}:${name}`;
+    claims = {
+      'kubernetes.io': {
+        namespace,
+        serviceaccount: { name, uid: q.get('sa_uid') },
+        pod: { name: pod, uid: crypto.randomUUID() },
+      },
+    };
+  }
+  const value = await new jose.SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'ci' })
     .setIssuer(`${issuer}/ci`)
-    .setSubject('repo:mint/e2e')
+    .setSubject(subject)
+    .setJti(crypto.randomUUID())
     .setAudience(q.get('audience'))
     .setIssuedAt(now - (ttlAsked < 0 ? 600 : 0))
     .setExpirationTime(now + ttlAsked)
@@ -171,8 +193,9 @@ async function ciToken(req, res) {
 // counting what it answers.
 const exchange = (provider) => async (ctx) => {
   try {
-    await exchangeGrant(provider, ctx);
+    const sub = await exchangeGrant(provider, ctx);
     stats.exchanges++;
+    stats.exchanges_by_subject[sub] = (stats.exchanges_by_subject[sub] || 0) + 1;
   } catch (err) {
     stats.exchange_errors++;
     throw err;
@@ -187,8 +210,9 @@ async function exchangeGrant(provider, ctx) {
       && p.subject_token_type !== 'urn:ietf:params:oauth:token-type:id_token') {
     throw new errors.InvalidRequest('unsupported subject_token_type');
   }
+  let verified;
   try {
-    await jose.jwtVerify(subject, ciKey.publicKey, { issuer: `${issuer}/ci`, audience: keylessAudience, algorithms: ['RS256'] });
+    verified = await jose.jwtVerify(subject, ciKey.publicKey, { issuer: `${issuer}/ci`, audience: keylessAudience, algorithms: ['RS256'] });
   } catch (err) {
     // error_description says which check failed (the default text does not).
     const e = new errors.InvalidGrant('subject token rejected');
@@ -204,6 +228,7 @@ async function exchangeGrant(provider, ctx) {
     ...(t.scope ? { scope: t.scope } : {}),
     ...(p.grant_type === TE ? { issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' } : {}),
   };
+  return verified.payload.sub;
 }
 let handler = null; // provider.callback(), once the port (part of the issuer) is known
 

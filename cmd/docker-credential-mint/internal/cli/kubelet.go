@@ -47,6 +47,14 @@ import (
 //     registry has path-scoped credentials (quay.io/org-a): then Image, keyed
 //     by the image's repository, so that one repository's credential is
 //     never reused for another.
+//   - The request's serviceAccountToken (kubelet 1.33+, tokenAttributes in
+//     the CredentialProviderConfig) is the identity JWT of an entry whose
+//     identity source is kubelet: the pod pulls with its own identity. The
+//     helper caches the exchanged token per service account (router), and
+//     the kubelet must too: with tokenAttributes.cacheType ServiceAccount
+//     it adds the service account to its cache key (Registry or Image, as
+//     above), with cacheType Token the token itself. Other entries ignore
+//     the token.
 
 // Kubelet API words (k8s.io/kubelet/pkg/apis/credentialprovider/v1).
 const (
@@ -71,11 +79,16 @@ var kubeletAPIVersions = map[string]bool{
 const kubeletMaxRequest = 1 << 20
 
 // kubeletRequest is the part of a CredentialProviderRequest that is read;
-// serviceAccountToken and serviceAccountAnnotations are ignored.
+// serviceAccountAnnotations are ignored.
 type kubeletRequest struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	Image      string `json:"image"`
+	// ServiceAccountToken is the pulling pod's service-account token
+	// (kubelet 1.33+, with tokenAttributes in the CredentialProviderConfig):
+	// the identity JWT of an entry whose identity source is kubelet. It is
+	// never written anywhere nor shown.
+	ServiceAccountToken string `json:"serviceAccountToken,omitempty"`
 }
 
 // kubeletResponse is a CredentialProviderResponse.
@@ -106,6 +119,11 @@ the token's remaining life less the refresh margin; omitted for credentials
 that do not expire. No credential: an empty auth, exit 0. Errors: one line on
 stderr, exit 1. Identity tokens cannot be given to the kubelet (an error).
 
+With tokenAttributes (kubelet 1.33+), the request carries the pod's service
+account token: a config entry with "identity: {source: kubelet}" exchanges it
+(token_exchange or jwt_bearer), so each pod pulls with its own identity; the
+exchanged token is cached per service account, never shared between two.
+
 The response holds a secret: it is for the kubelet, not for a terminal.
 
 Example (what the kubelet does):
@@ -121,6 +139,10 @@ Kubelet configuration (--image-credential-provider-config):
       defaultCacheDuration: "12h"
       apiVersion: credentialprovider.kubelet.k8s.io/v1
       args: [kubelet]
+      tokenAttributes:                        # only for identity source kubelet
+        serviceAccountTokenAudience: sts.example.com
+        cacheType: ServiceAccount
+        requireServiceAccount: true
 `
 
 func runKubelet(ctx context.Context, e *wire.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -142,6 +164,7 @@ func runKubelet(ctx context.Context, e *wire.Env, args []string, stdin io.Reader
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.Timeout(wire.DefaultTimeout))
 	defer cancel()
+	ctx = credentials.WithServiceAccountToken(ctx, req.ServiceAccountToken)
 	w, err := e.WireConfig(ctx)
 	if err != nil {
 		return kubeletFail(stderr, err)

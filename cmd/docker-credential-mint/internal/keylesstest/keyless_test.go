@@ -42,13 +42,16 @@ type server struct {
 	url          string // the issuer: POST /token, GET /ci/token, GET /stats
 	clientID     string // the public client allowed the keyless grants
 	requestToken string // the bearer token of GET /ci/token (GitHub's ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+	ccID         string // the confidential client, which may introspect
+	ccSecret     string
 }
 
 type stats struct {
-	TokenRequests  int `json:"token_requests"`
-	CITokens       int `json:"ci_tokens"`
-	Exchanges      int `json:"exchanges"`
-	ExchangeErrors int `json:"exchange_errors"`
+	TokenRequests  int            `json:"token_requests"`
+	CITokens       int            `json:"ci_tokens"`
+	Exchanges      int            `json:"exchanges"`
+	ExchangeErrors int            `json:"exchange_errors"`
+	BySubject      map[string]int `json:"exchanges_by_subject"`
 }
 
 func randHex(n int) string {
@@ -90,7 +93,7 @@ func startServer(t *testing.T, ttl time.Duration, extra ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{clientID: "keyless-" + randHex(4), requestToken: "ci-request-" + randHex(16)}
+	s := &server{clientID: "keyless-" + randHex(4), requestToken: "ci-request-" + randHex(16), ccID: "cc-" + randHex(4), ccSecret: randHex(16)}
 	dir := t.TempDir()
 	cmd := exec.Command(node, launcher)
 	cmd.Dir = dir
@@ -98,7 +101,7 @@ func startServer(t *testing.T, ttl time.Duration, extra ...string) *server {
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "LANG=C.UTF-8",
 		"MINT_OIDC_MODULES=" + modules,
-		"MINT_OIDC_CLIENT_ID=cc-" + randHex(4), "MINT_OIDC_CLIENT_SECRET=" + randHex(16),
+		"MINT_OIDC_CLIENT_ID=" + s.ccID, "MINT_OIDC_CLIENT_SECRET=" + s.ccSecret,
 		fmt.Sprintf("MINT_OIDC_TTL=%d", int(ttl/time.Second)),
 		"MINT_OIDC_PORT=0",
 		"MINT_OIDC_KEYLESS_AUDIENCE=" + audience,
