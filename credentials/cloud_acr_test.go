@@ -104,7 +104,6 @@ func TestLoadConfig_acrOptions(t *testing.T) {
 		head + "    azure_tenant_id: a/b?c\n":                                                           "config t.yaml:4: azure_tenant_id: invalid config: must be a tenant id (a GUID) or domain: letters, digits, dots and dashes",
 		head + "    azure_client_id: x y\n":                                                             "config t.yaml:4: azure_client_id: invalid config: must be a client id (a GUID): letters, digits and dashes",
 		head + "    identity:\n      source: file\n      path: /t\n":                                    "config t.yaml:4: azure_tenant_id: invalid config: required with identity (the federated credential's tenant and application)",
-		head + "    azure_tenant_id: t\n    azure_client_id: c\n    identity:\n      source: kubelet\n": "config t.yaml:6: identity.source: invalid config: kubelet is not supported for provider acr (use source kubernetes with a projected token file)",
 		head + "    aws_profile: p\n":                                                                   "config t.yaml:4: aws_profile: invalid config: not valid for provider acr",
 		head + "    audience: x\n":                                                                      "config t.yaml:4: audience: invalid config: not valid for provider acr",
 		"registries:\n  - match: a.example\n    provider: ecr\n    azure_client_id: c\n":                "config t.yaml:4: azure_client_id: invalid config: not valid for provider ecr",

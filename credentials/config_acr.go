@@ -62,9 +62,6 @@ func (p *parser) checkACR(r *Registry, keys map[string]*yamlsub.Node) error {
 			return p.errf(keys["identity"], key, "required with identity (the federated credential's tenant and application)")
 		}
 	}
-	if r.Identity.Source == IdentityKubelet {
-		return p.errf(keys["identity"], "identity.source", "kubelet is not supported for provider acr (use source kubernetes with a projected token file)")
-	}
 	return nil
 }
 

@@ -200,6 +200,36 @@ func TestSDK_federated(t *testing.T) {
 	}
 }
 
+// TestSDK_federatedKubelet: with source kubelet, the pod's service-account
+// token that the kubelet's request carries (in the context) is the client
+// assertion Entra ID gets; with none in the request, a one-line error.
+func TestSDK_federatedKubelet(t *testing.T) {
+	hermetic(t)
+	srv := acrtest.NewServer(t)
+	jwt := acrtest.UnsignedJWT(map[string]any{"iss": "https://kubernetes.default.svc", "sub": "system:serviceaccount:team:puller",
+		"aud": FederatedAudience, "exp": time.Now().Add(10 * time.Minute).Unix()})
+	srv.AcceptAssertion(jwt)
+	reg := entry(t, srv)
+	reg.AzureTenantID, reg.AzureClientID, reg.AzureAuthorityHost = acrtest.Tenant, acrtest.ClientID, srv.AuthorityHost()
+	reg.Identity = &credentials.Identity{Source: credentials.IdentityKubelet}
+	g := &guard{}
+	tok, err := New(reg, Options{Transport: g.transport(t, srv)}).Token(credentials.WithServiceAccountToken(context.Background(), jwt), host(t, srv.Host), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !srv.IsRefreshToken(tok.Secret) {
+		t.Errorf("secret %q is no refresh token of the exchange", tok.Secret)
+	}
+	if forms := srv.TokenForms(); len(forms) != 1 || forms[0]["client_assertion"] != jwt {
+		t.Errorf("token requests = %v, want the service account token as the assertion", forms)
+	}
+	_, err = New(reg, Options{Transport: g.transport(t, srv)}).Token(context.Background(), host(t, srv.Host), nil)
+	if err == nil || !strings.Contains(err.Error(), "no service account token") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Token with no service account token = %v", err)
+	}
+	g.noEgress(t)
+}
+
 // TestSDK_wrongSecret: a refused client secret is an error naming the
 // registry and Entra ID's reason, on one line, without the secret; it is
 // an error (not "not found") even for a detected registry.

@@ -123,9 +123,7 @@ type Provider struct {
 
 var _ provider.Provider = (*Provider)(nil)
 
-// New returns the provider of a gcr config entry. It does no I/O. An
-// identity source this build cannot serve gives an error wrapping
-// provider.ErrUnsupported.
+// New returns the provider of a gcr config entry. It does no I/O.
 func New(reg credentials.Registry, o Options) (*Provider, error) {
 	p := &Provider{reg: reg, now: o.Now, getenv: o.Getenv, timeout: reg.Timeout, scopes: reg.Scopes}
 	if p.now == nil {

@@ -265,12 +265,28 @@ func TestIdentity_refused(t *testing.T) {
 	}
 }
 
-// TestIdentity_kubelet: the kubelet source is not served yet: the entry is
-// unsupported, not a config error.
+// TestIdentity_kubelet: with source kubelet, the pod's service-account
+// token that the kubelet's request carries (in the context) is the subject
+// token STS gets; with none in the request, a one-line error.
 func TestIdentity_kubelet(t *testing.T) {
-	_, err := New(credentials.Registry{Identity: &credentials.Identity{Source: credentials.IdentityKubelet}, GCP: credentials.GCPOptions{Audience: audience}}, Options{})
-	if !errors.Is(err, provider.ErrUnsupported) {
-		t.Errorf("New = %v, want ErrUnsupported", err)
+	srv := gcrtest.NewServer(t)
+	subject := jwt("system:serviceaccount:team:puller")
+	srv.AcceptSubject(subject)
+	p, err := New(credentials.Registry{
+		TokenURL: srv.URL + "/v1/token",
+		Identity: &credentials.Identity{Source: credentials.IdentityKubelet},
+		GCP:      credentials.GCPOptions{Audience: audience},
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := host(t, "us-docker.pkg.dev/proj/repo/app")
+	tok, err := p.Token(credentials.WithServiceAccountToken(context.Background(), subject), h, nil)
+	if err != nil || tok.Secret != "ya29.sts-1" {
+		t.Fatalf("token = %+v, %v", tok, err)
+	}
+	if _, err := p.Token(context.Background(), h, nil); err == nil || !strings.Contains(err.Error(), "no service account token") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Token with no service account token = %v", err)
 	}
 }
 
