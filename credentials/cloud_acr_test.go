@@ -99,14 +99,14 @@ func TestLoadConfig_acrOptions(t *testing.T) {
 	}
 	const head = "registries:\n  - match: a.azurecr.io\n    provider: acr\n"
 	for text, want := range map[string]string{
-		head + "    azure_authority_host: http://login.example/\n":                                      "config t.yaml:4: azure_authority_host: invalid config: scheme must be https",
-		head + "    azure_authority_host: https://u:p@login.example/\n":                                 "config t.yaml:4: azure_authority_host: invalid config: must be a plain https URL with no user information, query or fragment",
-		head + "    azure_tenant_id: a/b?c\n":                                                           "config t.yaml:4: azure_tenant_id: invalid config: must be a tenant id (a GUID) or domain: letters, digits, dots and dashes",
-		head + "    azure_client_id: x y\n":                                                             "config t.yaml:4: azure_client_id: invalid config: must be a client id (a GUID): letters, digits and dashes",
-		head + "    identity:\n      source: file\n      path: /t\n":                                    "config t.yaml:4: azure_tenant_id: invalid config: required with identity (the federated credential's tenant and application)",
-		head + "    aws_profile: p\n":                                                                   "config t.yaml:4: aws_profile: invalid config: not valid for provider acr",
-		head + "    audience: x\n":                                                                      "config t.yaml:4: audience: invalid config: not valid for provider acr",
-		"registries:\n  - match: a.example\n    provider: ecr\n    azure_client_id: c\n":                "config t.yaml:4: azure_client_id: invalid config: not valid for provider ecr",
+		head + "    azure_authority_host: http://login.example/\n":                       "config t.yaml:4: azure_authority_host: invalid config: scheme must be https",
+		head + "    azure_authority_host: https://u:p@login.example/\n":                  "config t.yaml:4: azure_authority_host: invalid config: must be a plain https URL with no user information, query or fragment",
+		head + "    azure_tenant_id: a/b?c\n":                                            "config t.yaml:4: azure_tenant_id: invalid config: must be a tenant id (a GUID) or domain: letters, digits, dots and dashes",
+		head + "    azure_client_id: x y\n":                                              "config t.yaml:4: azure_client_id: invalid config: must be a client id (a GUID): letters, digits and dashes",
+		head + "    identity:\n      source: file\n      path: /t\n":                     "config t.yaml:4: azure_tenant_id: invalid config: required with identity (the federated credential's tenant and application)",
+		head + "    aws_profile: p\n":                                                    "config t.yaml:4: aws_profile: invalid config: not valid for provider acr",
+		head + "    audience: x\n":                                                       "config t.yaml:4: audience: invalid config: not valid for provider acr",
+		"registries:\n  - match: a.example\n    provider: ecr\n    azure_client_id: c\n": "config t.yaml:4: azure_client_id: invalid config: not valid for provider ecr",
 	} {
 		_, err := LoadConfig(strings.NewReader(text), "t.yaml")
 		if err == nil || err.Error() != want {
