@@ -38,7 +38,7 @@ func ParseACRHost(h Host) (AzureCloud, bool) {
 		return AzureCloud{}, false
 	}
 	i := strings.IndexByte(h.Name, '.')
-	if i <= 0 || !acrLabel(h.Name[:i]) {
+	if i <= 0 || !hostLabel(h.Name[:i]) {
 		return AzureCloud{}, false
 	}
 	switch h.Name[i+1:] {
@@ -50,20 +50,6 @@ func ParseACRHost(h Host) (AzureCloud, bool) {
 		return AzureGovernment, true
 	}
 	return AzureCloud{}, false
-}
-
-// acrLabel reports whether s may be an ACR registry's name label.
-func acrLabel(s string) bool {
-	if len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
-			return false
-		}
-	}
-	return true
 }
 
 // mayBeACR is MayBeDetected's filter for ACR keys: the registry's name is
