@@ -15,7 +15,7 @@
 // values redacted) and what went wrong. A token whose exp has passed is
 // refused here, in one line, instead of by the token endpoint.
 //
-// Only the oauth2 and ecr providers import this package, so the protocol
+// Only the oauth2, ecr, gcr and acr providers import this package, so the protocol
 // binary (which never mints) does not link it.
 package identity
 
@@ -26,9 +26,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -37,6 +39,7 @@ import (
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/redact"
 	"github.com/docker-credential-mint/mint/credentials/provider/internal/safehttp"
 	"github.com/docker-credential-mint/mint/credentials/provider/static"
+	"github.com/docker-credential-mint/mint/store/trust"
 )
 
 // MaxTokenSize bounds an identity token read from a file, a command, an
@@ -176,8 +179,8 @@ func (f fileSource) Token(context.Context) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("identity: %s: %s is not a regular file", f.source, f.path)
 	}
-	if err := checkOwner(fi); err != nil {
-		return "", fmt.Errorf("identity: %s: %s: %w", f.source, f.path, err)
+	if err := checkOwner(f.path, fi); err != nil {
+		return "", fmt.Errorf("identity: %s: %w", f.source, err)
 	}
 	b, err := io.ReadAll(io.LimitReader(fh, MaxTokenSize+1))
 	if err != nil {
@@ -187,6 +190,17 @@ func (f fileSource) Token(context.Context) (string, error) {
 		return "", fmt.Errorf("identity: %s: %s is larger than %d bytes", f.source, f.path, MaxTokenSize)
 	}
 	return string(b), nil
+}
+
+// checkOwner refuses a token file that another user could have written:
+// one that is writable by every user, or owned by someone other than this
+// user or root (trust.Owner). A group may write it: a projected
+// service-account token is root's or the pod's fsGroup's.
+func checkOwner(path string, fi fs.FileInfo) error {
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o002 != 0 {
+		return fmt.Errorf("%s is writable by every user; fix: chmod o-w %s", path, path)
+	}
+	return trust.Owner(path, fi)
 }
 
 // envSource reads an environment variable (gitlab's id_tokens).

@@ -163,7 +163,7 @@ func TestFile_Token_otherOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkOwner(fi); err == nil || !strings.Contains(err.Error(), "owned by another user") {
+	if err := checkOwner(path, fi); err == nil || !strings.Contains(err.Error(), "belongs to uid 4242") {
 		t.Errorf("checkOwner(uid 4242) = %v, want refused", err)
 	}
 }
