@@ -241,8 +241,9 @@ go_wrapped() {
 # sources.
 kubelet_runner() {
 	local src sum log=$LOGDIR/mint-kubelet-runner.log start=$SECONDS
-	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/cmd/docker-credential-mint/e2e/testdata/kubeletrunner
-	sum=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -d' ' -f1)
+	src=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)/cmd/docker-credential-mint/e2e/testdata/kubeletrunner
+	sum=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum) || sum=
+	sum=${sum%% *}
 	if [[ -x $BIN/mint-kubelet-runner && $(cat "$BIN/mint-kubelet-runner.sum" 2>/dev/null) == "$sum" ]]; then
 		return 0
 	fi

@@ -32,7 +32,7 @@ var goTools = []string{"crane", "oras", "regctl", "token-server", "golangci-lint
 var corePackages = []string{"docker-registry", "apache2-utils", "jq", "docker.io", "skopeo", "podman", "gnome-keyring", "pass", "wine64", "binutils-mingw-w64-x86-64"}
 
 // realPrograms are the programs the scripts and the stand-ins run for real.
-var realPrograms = []string{"bash", "env", "mktemp", "rm", "mkdir", "cat", "tail", "head", "sed", "grep", "awk", "chmod"}
+var realPrograms = []string{"bash", "env", "mktemp", "rm", "mkdir", "cat", "tail", "head", "sed", "grep", "awk", "chmod", "sha256sum"}
 
 // The stand-ins. Each is a bash script; SHIM_STATE is their shared directory.
 // Its file "installed" lists the installed Debian packages, one a line;
@@ -597,6 +597,9 @@ func TestInstall_freshMachine(t *testing.T) {
 		t.Errorf("install.sh asked about Debian's nodejs although node is on PATH")
 	}
 	m.wantGoTools(goTools...)
+	if _, err := os.Stat(filepath.Join(m.tools, "bin", "mint-kubelet-runner.sum")); err != nil {
+		t.Errorf("mint-kubelet-runner not built: %v", err)
+	}
 
 	r = m.run(tokenchainSh)
 	wantOK(t, tokenchainSh, r)
