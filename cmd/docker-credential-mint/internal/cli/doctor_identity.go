@@ -32,15 +32,26 @@ const identityTimeout = 15 * time.Second
 // doctor also fetches GitHub Actions' token and runs exec sources, and
 // tries the exchange at the entry's token_url, reporting the endpoint's
 // answer in one line (the token itself is neither printed nor cached).
+//
+// A cloud entry (ecr, gcr, acr) with an identity block gets the same line;
+// its exchange goes through the cloud's SDK and is left to get, which
+// --exchange says.
 func (d *doctor) checkIdentities(ctx context.Context, cfg *credentials.Config, roots store.Backend, exchange bool) {
 	for i := range cfg.Registries {
 		reg := &cfg.Registries[i]
-		if reg.Provider != credentials.ProviderOAuth2 || !credentials.IsKeyless(reg.Grant) || reg.Identity == nil {
+		if reg.Identity == nil {
+			continue
+		}
+		cloud := reg.Provider == credentials.ProviderECR || reg.Provider == credentials.ProviderGCR || reg.Provider == credentials.ProviderACR
+		if !cloud && (reg.Provider != credentials.ProviderOAuth2 || !credentials.IsKeyless(reg.Grant)) {
 			continue
 		}
 		name := reg.Pattern.String()
 		ok := d.checkIdentity(ctx, reg, name, exchange)
-		if exchange && ok {
+		switch {
+		case exchange && ok && cloud:
+			d.add(sevInfo, "", "%s: %s federation: tried by get through the cloud's SDK (docker-credential-mint get, with DOCKER_CREDENTIAL_MINT_DEBUG=1 for its steps)", name, reg.Provider)
+		case exchange && ok:
 			d.checkExchange(ctx, reg, name, roots)
 		}
 	}

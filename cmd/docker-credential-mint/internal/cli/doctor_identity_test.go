@@ -147,3 +147,47 @@ func TestDoctor_identityExchange(t *testing.T) {
 	got := strings.ReplaceAll(out, srv.URL, "$SERVER")
 	golden(t, "doctor/identity-exchange", o.home, got)
 }
+
+// TestDoctor_identityCloud: a cloud entry's identity block gets the same
+// line as a keyless oauth2 entry's (the source found, the token's claims,
+// an expired token an error); its exchange is the SDK's, left to get.
+func TestDoctor_identityCloud(t *testing.T) {
+	o := doctorEnv(t)
+	sa := claimsJWT(t, map[string]any{"iss": "https://kubernetes.default.svc.cluster.local", "sub": "system:serviceaccount:ci:puller",
+		"aud": []string{"sts.amazonaws.com"}, "exp": fixedNow.Add(47 * time.Minute).Unix()})
+	old := claimsJWT(t, map[string]any{"iss": "https://token.actions.githubusercontent.com", "aud": "api://AzureADTokenExchange", "exp": fixedNow.Add(-time.Hour).Unix()})
+	o.write("sa-token", sa)
+	o.write("old.jwt", old)
+	o.write("config/docker-credential-mint/config.yaml", `registries:
+  - match: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+    provider: ecr
+    aws_role_arn: arn:aws:iam::123456789012:role/puller
+    identity:
+      source: kubernetes
+      path: `+o.path("sa-token")+`
+  - match: europe-docker.pkg.dev
+    provider: gcr
+    gcp_audience: //iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/providers/gh
+    identity:
+      source: gitlab
+      env: GCP_ID_TOKEN
+  - match: myreg.azurecr.io
+    provider: acr
+    azure_tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
+    azure_client_id: 3c8f7a2e-1111-4000-8000-000000000002
+    identity:
+      source: file
+      path: `+o.path("old.jwt")+`
+`)
+	out := doctorGolden(t, o, "identity-cloud", 1)
+	for _, tok := range []string{sa, old} {
+		if strings.Contains(out, tok) {
+			t.Error("doctor printed a token")
+		}
+	}
+	for _, want := range []string{"123456789012.dkr.ecr.eu-west-1.amazonaws.com: identity kubernetes", "europe-docker.pkg.dev: identity gitlab: $GCP_ID_TOKEN is not set", "myreg.azurecr.io: identity file", "expired"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+}
