@@ -243,6 +243,13 @@ func (p *Provider) sdkAPI(ctx context.Context, t Target) (API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	// Nothing but the instance metadata service: bounded, and a miss says
+	// what to set up (an identity block needs no credentials of the chain).
+	if p.reg.Identity == nil && boundIMDS(&cfg) {
+		if err := retrieveOrExplain(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case p.reg.Identity != nil:
 		if p.identityErr != nil {
