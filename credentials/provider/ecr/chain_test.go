@@ -200,3 +200,22 @@ func TestChain_sso(t *testing.T) {
 		t.Errorf("mint without AWS_ENDPOINT_URL_SSO = %v, want the guard's refusal", err)
 	}
 }
+
+// TestMoto_imdsRoleARN: on EC2, aws_role_arn is assumed with the instance
+// role's keys (IMDSv2, bounded as the chain's only source): STS AssumeRole
+// signed by them, ECR by the assumed role's.
+func TestMoto_imdsRoleARN(t *testing.T) {
+	rec := startMoto(t)
+	m := ecrtest.NewIMDS(t)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", m.URL)
+	if _, _, err := mint(t, credentials.Registry{AWSRoleARN: "arn:aws:iam::123456789012:role/other"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ops(rec.Calls()), "AssumeRole by "+ecrtest.KeyID+"; "+ecrtest.TargetECR+" by ASIA"; got != want {
+		t.Errorf("calls = %s, want %s", got, want)
+	}
+	if _, _, refused := m.Counts(); refused != 0 {
+		t.Errorf("IMDS refused %d GETs without a token", refused)
+	}
+}
