@@ -54,8 +54,8 @@ const PublicRegion = "us-east-1"
 const MaxLifetime = 12 * time.Hour
 
 // DefaultTimeout bounds one mint (credential chain and API call) when the
-// entry sets no timeout: the SDK's metadata probe alone may take 5 s off
-// EC2, and the helper's whole invocation has 30 s.
+// entry sets no timeout: an assumed role is two calls, each with the SDK's
+// retries, and the helper's whole invocation has 30 s.
 const DefaultTimeout = 20 * time.Second
 
 // Target is what one mint asks for.
@@ -242,6 +242,13 @@ func (p *Provider) sdkAPI(ctx context.Context, t Target) (API, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	// Nothing but the instance metadata service: bounded, and a miss says
+	// what to set up (an identity block needs no credentials of the chain).
+	if p.reg.Identity == nil && boundIMDS(&cfg) {
+		if err := retrieveOrExplain(ctx, cfg); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case p.reg.Identity != nil:
