@@ -168,7 +168,8 @@ func (l *lab) newCloud(name string, ln net.Listener) error {
 		}
 		return nil
 	case "acr":
-		s := acrtest.Start(ln, l.tlsCert, l.hosts[0])
+		s := acrtest.NewUnstarted(ln, l.tlsCert, l.hosts[0])
+		s.StartTLS()
 		front := http.NewServeMux()
 		front.Handle("POST /oauth2/exchange", s)
 		l.cloud = &cloud{

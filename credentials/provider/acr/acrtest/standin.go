@@ -11,11 +11,13 @@ import (
 	"net/http/httptest"
 )
 
-// Start serves a stand-in on l over TLS with cert, for a program that runs
-// it outside a test (its URL is https://<l's address>; the caller closes
-// it). registry is the name the exchange expects as service, such as
-// myreg.azurecr.io. Tests use NewServer or NewServerFor.
-func Start(l net.Listener, cert tls.Certificate, registry string) *Server {
+// NewUnstarted returns a stand-in to be served on l over TLS with cert, for
+// a program that runs it outside a test: the caller may wrap
+// Config.Handler, then calls StartTLS (its URL is then https://<l's
+// address>) and, at the end, Close. registry is the name the exchange
+// expects as service, such as myreg.azurecr.io. Tests use NewServer or
+// NewServerFor.
+func NewUnstarted(l net.Listener, cert tls.Certificate, registry string) *Server {
 	s := &Server{key: make([]byte, 32), access: map[string]bool{}, refresh: map[string]bool{}, Host: registry}
 	if _, err := rand.Read(s.key); err != nil {
 		panic(err)
@@ -24,7 +26,6 @@ func Start(l net.Listener, cert tls.Certificate, registry string) *Server {
 	s.Listener.Close()
 	s.Listener = l
 	s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	s.StartTLS()
 	return s
 }
 
