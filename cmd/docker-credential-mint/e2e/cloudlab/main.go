@@ -134,7 +134,7 @@ type cloud struct {
 }
 
 // newCloud sets up the stand-in named name from the environment; its API
-// is to be served on l.
+// is to be served on ln.
 func (l *lab) newCloud(name string, ln net.Listener) error {
 	addr := ln.Addr().String()
 	switch name {
