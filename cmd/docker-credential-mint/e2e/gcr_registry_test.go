@@ -61,7 +61,9 @@ func gcrLab(t *testing.T, e *env) (lab *cloudLab, keyLines []string) {
 // binary handing the mint to the full build, x/oauth2/google reading the
 // key file): one token request for all of them, the token service saw that
 // one access token and never the private key, and a token Google did not
-// mint and a client without the helper are refused.
+// mint and a client without the helper are refused. A second client, with
+// no key file and the metadata server at GCE_METADATA_HOST (as on GCE or
+// GKE), pulls with the one token the metadata server handed out.
 func TestGCR_realRegistry(t *testing.T) {
 	t.Parallel()
 	if !inCloudNamespace(t, gcrHost) {
@@ -108,13 +110,27 @@ func TestGCR_realRegistry(t *testing.T) {
 		t.Errorf("token service saw %d passwords (%d not minted), the private key %d times; want only the minted token", st.Passwords, st.Unminted, st.SecretKeySeen)
 	}
 
+	// On Google's cloud: no key file, the metadata server (the same
+	// stand-in, at GCE_METADATA_HOST) and a fresh token cache.
+	vm := newEnv(t)
+	lab.useIn(vm)
+	vm.setenv("GCE_METADATA_HOST", strings.TrimPrefix(lab.cloudURL, "http://"))
+	vm.writeDockerConfig(configName, nil)
+	addSecret(t, "ya29.metadata-2")
+	if out := strings.TrimSpace(vm.run("", "crane", "digest", ref)); out != digest {
+		t.Errorf("crane digest with the metadata server's token = %q, want %q", out, digest)
+	}
+	if st := lab.stats(t); st.CloudCalls != 2 || st.Passwords != 2 || st.Unminted != 0 || st.Denied != 0 {
+		t.Errorf("after a pull with the metadata server's token: %+v, want 2 tokens minted, both presented, none refused", st)
+	}
+
 	// An access token Google did not mint, and a client without the
 	// helper, are refused.
 	req, err := http.NewRequest(http.MethodGet, lab.tokenURL+"?service=x&scope=repository:test-project/team/app:pull", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.SetBasicAuth("oauth2accesstoken", "ya29.sa-2")
+	req.SetBasicAuth("oauth2accesstoken", "ya29.sa-3")
 	if code := tlsStatus(t, lab.caFile, req); code != http.StatusUnauthorized {
 		t.Errorf("token service answered %d to an access token Google did not mint, want 401", code)
 	}
@@ -131,7 +147,7 @@ func TestGCR_realRegistry(t *testing.T) {
 	if out := bare.fail("", "crane", "digest", ref); !strings.Contains(strings.ToUpper(out), "UNAUTHORIZED") {
 		t.Errorf("crane without the helper: %s, want unauthorized", out)
 	}
-	if st := lab.stats(t); st.CloudCalls != 1 || st.SecretKeySeen != 1 {
-		t.Errorf("Google's token endpoint minted %d tokens in all, want 1; the private key seen %d times, want once (sent on purpose)", st.CloudCalls, st.SecretKeySeen)
+	if st := lab.stats(t); st.CloudCalls != 2 || st.SecretKeySeen != 1 {
+		t.Errorf("Google's stand-in minted %d tokens in all, want 2 (key file, metadata server); the private key seen %d times, want once (sent on purpose)", st.CloudCalls, st.SecretKeySeen)
 	}
 }
