@@ -94,10 +94,12 @@ demo: deps build
 	@MINT_HELPER=$(BIN) bash cmd/docker-credential-mint/e2e/cloudlab/demo-ecr.sh
 
 # bench: process-level figures next to a trivial Go binary (never in make test).
+# Only the clouds: make bench BENCH_BACKENDS= BENCH_FLAGS='-refs ecr-login,gcr,acr-env -refresh=false'
 BENCH_SIZES ?= 1,100,1000
 BENCH_BACKENDS ?= file,secretservice
+BENCH_FLAGS ?=
 bench: deps build
-	$(GO) run ./cmd/mint-bench -helper $(BIN) -sizes $(BENCH_SIZES) -backends $(BENCH_BACKENDS)
+	$(GO) run ./cmd/mint-bench -helper $(BIN) -sizes $(BENCH_SIZES) -backends "$(BENCH_BACKENDS)" $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin coverage.out

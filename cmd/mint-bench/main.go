@@ -19,11 +19,15 @@
 //     gets on an empty cache against an endpoint that omits expires_in and
 //     against one that fails (-refresh=false skips both; -backends "" -refs ""
 //     -callgrind=false measures only them);
-//   - ECR with no config (-ecr): get of a detected ECR registry served from
-//     the token cache by the protocol binary (no AWS SDK on that path) and
-//     by the full build, and one mint on a cold cache against ecrtest's
-//     GetAuthorizationToken stand-in beside docker-credential-ecr-login's
-//     (instructions, wall, peak RSS, requests).
+//   - the clouds with no config (-clouds ecr,gcr,acr): get of a detected
+//     ECR, Artifact Registry and ACR registry served from the token cache
+//     by the protocol binary (no cloud SDK on that path) and by the full
+//     build, and one mint on a cold cache against the cloud's stand-in
+//     (ecrtest, gcrtest, acrtest on loopback) beside the single-cloud
+//     helpers' (docker-credential-ecr-login, docker-credential-gcr,
+//     docker-credential-acr-env: -refs ecr-login,gcr,acr-env): instructions,
+//     wall, peak RSS, requests. Only the clouds:
+//     -backends "" -refs ecr-login,gcr,acr-env -refresh=false.
 //
 // It prints one Markdown table per group, each target of issue 6 beside the
 // figure it applies to.
@@ -58,6 +62,7 @@ type config struct {
 	callgrind bool
 	refresh   bool
 	ecr       bool
+	clouds    []string
 	scratch   string
 	tmp       string
 	trivial   string
@@ -65,16 +70,17 @@ type config struct {
 
 func main() {
 	var c config
-	var sizes, backends, refs string
+	var sizes, backends, refs, clouds string
 	flag.StringVar(&c.helper, "helper", "", "helper binary (default: build ./cmd/docker-credential-mint)")
 	flag.IntVar(&c.runs, "runs", 31, "paired runs per measurement (median)")
 	flag.StringVar(&sizes, "sizes", "1,100,1000", "stored registries")
 	flag.StringVar(&backends, "backends", "file,secretservice", "mint backends to measure (file, secretservice, pass)")
-	flag.StringVar(&refs, "refs", "secretservice,pass,ecr-login", `reference helpers to build and measure ("" for none)`)
+	flag.StringVar(&refs, "refs", "secretservice,pass,ecr-login,gcr,acr-env", `reference helpers to build and measure ("" for none; gcr and acr-env are measured in the cloud mint tables only)`)
 	flag.IntVar(&c.seqMax, "seq-max", 100, "largest size for list-then-get-all (it runs size+1 processes per sample)")
 	flag.BoolVar(&c.callgrind, "callgrind", true, "count instructions of get with valgrind when available")
 	flag.BoolVar(&c.refresh, "refresh", true, "measure token refresh on a stale cache (oauth2 provider)")
-	flag.BoolVar(&c.ecr, "ecr", true, "measure ECR with no config (ecrtest's stand-in on loopback): a cached get, and one mint beside docker-credential-ecr-login's")
+	flag.StringVar(&clouds, "clouds", "ecr,gcr,acr", `clouds measured with no config (stand-ins on loopback): a cached get, and one mint beside the single-cloud helper's ("" for none)`)
+	flag.BoolVar(&c.ecr, "ecr", true, "with -ecr=false, ECR is left out of -clouds")
 	flag.StringVar(&c.scratch, "scratch", "", "where reference helpers are built and kept (default: the user cache dir)/mint-bench")
 	flag.Parse()
 	for _, s := range splitList(sizes) {
@@ -82,7 +88,10 @@ func main() {
 		check(err)
 		c.sizes = append(c.sizes, n)
 	}
-	c.backends, c.refs = splitList(backends), splitList(refs)
+	c.backends, c.refs, c.clouds = splitList(backends), splitList(refs), splitList(clouds)
+	if !c.ecr {
+		c.clouds = slices.DeleteFunc(c.clouds, func(s string) bool { return s == "ecr" })
+	}
 	if c.scratch == "" {
 		d, err := os.UserCacheDir()
 		check(err)
@@ -113,12 +122,14 @@ func main() {
 	for _, b := range c.backends {
 		subjects = append(subjects, mintSubject(&c, b))
 	}
-	var ecr *ecrStandIn
-	if c.ecr {
-		ecr = startECR()
-		subjects = append(subjects, mintECRSubject(&c, ecr, "mint", c.helper, true))
+	standIns := startClouds(&c)
+	for _, s := range standIns {
+		if s.stop != nil {
+			defer s.stop()
+		}
+		subjects = append(subjects, mintCloudSubject(&c, s, "mint", c.helper, true))
 		if fi, err := os.Stat(c.helper + "-full"); err == nil && fi.Mode().IsRegular() {
-			subjects = append(subjects, mintECRSubject(&c, ecr, "mint full build", c.helper+"-full", false))
+			subjects = append(subjects, mintCloudSubject(&c, s, "mint full build", c.helper+"-full", false))
 		}
 	}
 	for _, r := range c.refs {
@@ -156,16 +167,10 @@ func main() {
 			rep.failures = append(rep.failures, "token endpoint herds: "+err.Error())
 		}
 	}
-	if ecr != nil {
-		var ecrLogin string
-		if slices.Contains(c.refs, "ecr-login") {
-			if bin, err := buildRef(&c, "docker-credential-ecr-login", ecrModule, ecrVersion, ecrModule+"/cli/docker-credential-ecr-login"); err == nil {
-				ecrLogin = bin
-			}
-		}
-		if err := guard(func() { rep.ecrMints = measureECRMints(&c, ecr, ecrLogin) }); err != nil {
-			fmt.Fprintln(os.Stderr, "mint-bench: ECR mint:", err)
-			rep.failures = append(rep.failures, "ECR mint: "+err.Error())
+	for _, s := range standIns {
+		if err := guard(func() { rep.cloudMints = append(rep.cloudMints, measureCloudMints(&c, s)) }); err != nil {
+			fmt.Fprintf(os.Stderr, "mint-bench: %s mint: %v\n", s.cloud, err)
+			rep.failures = append(rep.failures, s.cloud+" mint: "+err.Error())
 		}
 	}
 	for _, s := range subjects {

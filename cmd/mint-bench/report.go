@@ -29,15 +29,15 @@ type binSize struct{ name, path string }
 
 // report is everything measured, printed as Markdown tables.
 type report struct {
-	rows     []row
-	instr    []instrRow
-	sizes    []binSize
-	refresh  []refreshRow
-	herds    []herdRow
-	ecrMints []ecrMintRow
-	failures []string // measurements that stopped on an error
-	met      []string
-	missed   []string
+	rows       []row
+	instr      []instrRow
+	sizes      []binSize
+	refresh    []refreshRow
+	herds      []herdRow
+	cloudMints []cloudMintTable
+	failures   []string // measurements that stopped on an error
+	met        []string
+	missed     []string
 }
 
 // verdict records a target's outcome and returns its table cell.
@@ -152,7 +152,7 @@ func (rp *report) print(w io.Writer) {
 		base := rp.instr[0].n
 		for _, r := range rp.instr {
 			target := ""
-			if r.mint && (r.backend == "file" || r.backend == "ecr cache") {
+			if r.mint && (r.backend == "file" || strings.HasSuffix(r.backend, " cache")) {
 				target = rp.verdict(fmt.Sprintf("%s %s get at %d: %.2f M instructions (≤ 2 M)", r.name, r.backend, r.size, float64(r.n)/1e6), "≤ 2 M", r.n > 0 && r.n <= targetGetInstr)
 			}
 			backend, size := r.backend, fmt.Sprint(r.size)
@@ -222,28 +222,8 @@ func (rp *report) print(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 
-	if len(rp.ecrMints) > 0 {
-		fmt.Fprintln(w, "## One ECR mint on a cold cache (no config; ecrtest's GetAuthorizationToken stand-in on loopback, SigV4 checked)")
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "| helper | requests per get | failed | wall (median) | trivial | ratio | peak RSS | instructions |")
-		fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
-		for _, r := range rp.ecrMints {
-			var reqs []string
-			for _, q := range r.requests {
-				reqs = append(reqs, fmt.Sprint(q))
-			}
-			instr := "—"
-			if r.instr > 0 {
-				instr = fmt.Sprintf("%.2f M", float64(r.instr)/1e6)
-			}
-			ratio := 0.0
-			if r.trivial > 0 {
-				ratio = float64(r.wall) / float64(r.trivial)
-			}
-			fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %.1f× | %s | %s |\n", r.name, strings.Join(reqs, ", "), r.fails, ms(r.wall), ms(r.trivial), ratio, mib(r.rss), instr)
-		}
-		fmt.Fprintln(w, "\nEach get runs in a fresh HOME with an empty token cache (mint's file store already holds one login, so its key exists): the credential chain (environment), one GetAuthorizationToken, the answer cached (mint: the encrypted file store, under the cross-process refresh lock; ecr-login: ~/.ecr/cache.json). The protocol binary execs the full build for the mint (callgrind does not count across that exec).")
-		fmt.Fprintln(w)
+	for _, t := range rp.cloudMints {
+		printCloudMints(w, t)
 	}
 
 	var notes []string

@@ -143,11 +143,13 @@ type cloudLab struct {
 	statsURL string
 	caFile   string // the throw-away CA
 	certsDir string // certs.d/HOST/ca.crt, for containers/image and dockerd
+	credFile string // gcr: the service account key file it wrote
 }
 
 // cloudStats is cloudlab's GET /stats.
 type cloudStats struct {
 	CloudCalls    int `json:"cloud_calls"`
+	Exchanges     int `json:"exchanges"`
 	TokenRequests int `json:"token_requests"`
 	Issued        int `json:"issued"`
 	Denied        int `json:"denied"`
@@ -214,6 +216,8 @@ func (c *cloudLab) parse(logFile string) bool {
 			c.statsURL = value
 		case "ca":
 			c.caFile = value
+		case "credentials":
+			c.credFile = value
 		case "ready":
 			return c.cloudURL != "" && c.statsURL != "" && c.caFile != ""
 		}

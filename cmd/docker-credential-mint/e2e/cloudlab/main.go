@@ -11,13 +11,30 @@
 // reach "the cloud" by its real host name and default port, and nothing
 // can leave the machine.
 //
-// -cloud ecr (the only one so far) serves ECR's GetAuthorizationToken
-// (package ecrtest: JSON 1.1, SigV4 checked) for AWS_ENDPOINT_URL_ECR; the
-// token service accepts user AWS with a password the stand-in minted. The
-// access key id, its secret and the password prefix come from the
-// environment (CLOUDLAB_AWS_ACCESS_KEY_ID, CLOUDLAB_AWS_SECRET_ACCESS_KEY,
-// CLOUDLAB_PASSWORD), never argv. Another cloud adds a stand-in and its
-// accept rule (see newCloud).
+// -cloud picks the cloud; the cloud's credentials come from the
+// environment, never argv, and the lab removes them from its own:
+//
+//   - ecr serves ECR's GetAuthorizationToken (package ecrtest: JSON 1.1,
+//     SigV4 checked) for AWS_ENDPOINT_URL_ECR; the token service accepts
+//     user AWS with a password the stand-in minted. The access key id, its
+//     secret and the password prefix come from CLOUDLAB_AWS_ACCESS_KEY_ID,
+//     CLOUDLAB_AWS_SECRET_ACCESS_KEY and CLOUDLAB_PASSWORD.
+//   - gcr serves Google's token endpoint and metadata server (package
+//     gcrtest: a service account key's RS256 assertion verified) and writes
+//     a service account key file whose token_uri is that endpoint (printed
+//     as "credentials PATH", for GOOGLE_APPLICATION_CREDENTIALS; the
+//     endpoint's host is GCE_METADATA_HOST's too); the token service accepts
+//     user oauth2accesstoken with an access token the stand-in minted.
+//   - acr serves a Microsoft Entra ID authority over TLS (package acrtest;
+//     its URL is AZURE_AUTHORITY_HOST; client id, tenant and secret are
+//     acrtest's) and puts ACR's own endpoints in front of the registry, as
+//     ACR does: https://HOST/oauth2/exchange (acrtest: an Entra ID access
+//     token the authority issued, for an ACR refresh token),
+//     https://HOST/oauth2/token (the realm: user
+//     00000000-0000-0000-0000-000000000000 with a refresh token the exchange
+//     issued) and /v2/ passed on to docker-registry on loopback.
+//
+// Another cloud adds a case to newCloud.
 //
 // It writes into -dir a throw-away CA (ca.pem; for Go clients'
 // SSL_CERT_FILE, and certs.d/HOST/ca.crt for containers/image), the
@@ -48,6 +65,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -58,13 +76,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/docker-credential-mint/mint/credentials"
+	"github.com/docker-credential-mint/mint/credentials/provider/acr/acrtest"
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr/ecrtest"
+	"github.com/docker-credential-mint/mint/credentials/provider/gcr/gcrtest"
 )
 
-const (
-	issuer  = "mint-cloudlab"
-	service = "mint-cloudlab-registry"
-)
+const issuer = "mint-cloudlab"
 
 func main() {
 	log.SetFlags(0)
@@ -72,7 +90,7 @@ func main() {
 	var (
 		dir          = flag.String("dir", "", "state directory (certificates, registry config and data, logs)")
 		hosts        = flag.String("host", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "the registry's host name(s), comma-separated; the first is the registry's")
-		cloudName    = flag.String("cloud", "ecr", "which cloud's token API to stand in for (ecr)")
+		cloudName    = flag.String("cloud", "ecr", "which cloud's token API to stand in for (ecr, gcr, acr)")
 		registryAddr = flag.String("registry-addr", "127.0.0.1:443", "where docker-registry listens (TLS)")
 		ttl          = flag.Duration("ttl", 5*time.Minute, "life of the registry's bearer tokens")
 	)
@@ -85,10 +103,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := lab.newCloud(*cloudName); err != nil {
+	cloudL, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		log.Fatal(err)
 	}
-	if err := lab.run(*registryAddr); err != nil {
+	if err := lab.newCloud(*cloudName, cloudL); err != nil {
+		log.Fatal(err)
+	}
+	if err := lab.run(*registryAddr, cloudL); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -96,14 +118,25 @@ func main() {
 // cloud is one cloud's stand-in: its API, and which registry credentials
 // it minted.
 type cloud struct {
-	api    http.Handler
-	calls  func() int
-	accept func(user, password string) bool
-	secret string // the cloud credential that must never reach the registry side
+	api       http.Handler
+	url       string                           // where api is served
+	tls       bool                             // api is served over TLS (the lab's certificate)
+	calls     func() int                       // tokens the cloud minted
+	exchanges func() int                       // ACR: refresh tokens the exchange issued
+	accept    func(user, password string) bool // the registry credentials it minted
+	secrets   []string                         // the cloud credentials that must never reach the registry side
+	lines     []string                         // more "NAME VALUE" lines to print
+	// front, when set, is served on the registry's host and port in front
+	// of docker-registry: the paths it claims are the cloud's (ACR's
+	// /oauth2/exchange), its realm is the host's own /oauth2/token, and
+	// the rest goes on to docker-registry on loopback.
+	front http.Handler
 }
 
-// newCloud sets up the stand-in named name from the environment.
-func (l *lab) newCloud(name string) error {
+// newCloud sets up the stand-in named name from the environment; its API
+// is to be served on ln.
+func (l *lab) newCloud(name string, ln net.Listener) error {
+	addr := ln.Addr().String()
 	switch name {
 	case "ecr":
 		keyID := envOr("CLOUDLAB_AWS_ACCESS_KEY_ID", "AKIDTEST")
@@ -111,14 +144,59 @@ func (l *lab) newCloud(name string) error {
 		password := envOr("CLOUDLAB_PASSWORD", "ecr-password-"+randHex(8))
 		s := ecrtest.New(keyID, secret, password)
 		l.cloud = &cloud{
-			api:    s,
-			calls:  s.Calls,
-			accept: func(user, pw string) bool { return user == "AWS" && s.Minted(pw) },
-			secret: secret,
+			api:     s,
+			url:     "http://" + addr,
+			calls:   s.Calls,
+			accept:  func(user, pw string) bool { return user == "AWS" && s.Minted(pw) },
+			secrets: []string{secret},
+		}
+		return nil
+	case "gcr":
+		url := "http://" + addr
+		s := gcrtest.New(url)
+		keyFile, keyPEM, err := s.WriteServiceAccountKey(l.dir, "puller@test-project.iam.gserviceaccount.com")
+		if err != nil {
+			return err
+		}
+		l.cloud = &cloud{
+			api:     s,
+			url:     url,
+			calls:   s.Calls,
+			accept:  func(user, pw string) bool { return user == credentials.GCRUsername && s.Minted(pw) },
+			secrets: pemLines(keyPEM),
+			lines:   []string{"credentials " + keyFile},
+		}
+		return nil
+	case "acr":
+		s := acrtest.NewUnstarted(ln, l.tlsCert, l.hosts[0])
+		s.StartTLS()
+		front := http.NewServeMux()
+		front.Handle("POST /oauth2/exchange", s)
+		l.cloud = &cloud{
+			api:       nil, // acrtest serves ln itself
+			url:       s.AuthorityHost(),
+			tls:       true,
+			calls:     s.TokenCalls,
+			exchanges: s.Exchanges,
+			accept:    func(user, pw string) bool { return user == acrtest.Username && s.IsRefreshToken(pw) },
+			secrets:   []string{acrtest.ClientSecret},
+			front:     front,
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown cloud %q (known: ecr)", name)
+	return fmt.Errorf("unknown cloud %q (known: ecr, gcr, acr)", name)
+}
+
+// pemLines are the base64 lines of a PEM block: any of them in a request
+// means the key travelled.
+func pemLines(p string) []string {
+	var out []string
+	for _, line := range strings.Split(p, "\n") {
+		if len(line) >= 32 && !strings.HasPrefix(line, "-----") {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // envOr returns the variable's value (then removes it from the
@@ -138,6 +216,7 @@ type lab struct {
 	hosts    []string
 	ttl      time.Duration
 	cloud    *cloud
+	service  string // the registry's token service name
 	tlsCert  tls.Certificate
 	caFile   string
 	certFile string
@@ -152,8 +231,11 @@ type lab struct {
 
 // Stats is what GET /stats answers.
 type Stats struct {
-	// CloudCalls is how many tokens the cloud stand-in minted.
+	// CloudCalls is how many tokens the cloud stand-in minted (ACR: how
+	// many token requests Entra ID answered).
 	CloudCalls int `json:"cloud_calls"`
+	// Exchanges is how many exchanges ACR's /oauth2/exchange answered.
+	Exchanges int `json:"exchanges"`
 	// TokenRequests counts GET /token at the token service.
 	TokenRequests int64 `json:"token_requests"`
 	// Issued counts the bearer tokens it issued.
@@ -165,7 +247,8 @@ type Stats struct {
 	// Unminted counts requests whose password the cloud never minted.
 	Unminted int64 `json:"unminted"`
 	// SecretKeySeen counts requests that carried the cloud secret (the
-	// root credential) anywhere in their URL or headers.
+	// root credential: AWS secret key, service account private key, client
+	// secret) anywhere in their URL, headers or body.
 	SecretKeySeen int64 `json:"secret_key_seen"`
 }
 
@@ -245,26 +328,69 @@ func (l *lab) writeTLS() error {
 }
 
 // run starts the endpoints and the registry, prints them, and waits for a
-// signal or the registry's end.
-func (l *lab) run(registryAddr string) error {
-	cloudL, err := net.Listen("tcp", "127.0.0.1:0")
+// signal or the registry's end. cloudL is the cloud API's listener.
+func (l *lab) run(registryAddr string, cloudL net.Listener) error {
+	if l.cloud.api != nil {
+		ln := cloudL
+		if l.cloud.tls {
+			ln = tls.NewListener(cloudL, l.serverTLS())
+		}
+		go serve(ln, l.cloud.api)
+	}
+	statsL, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, l.stats()) })
-	mux.Handle("/", l.cloud.api)
-	go serve(cloudL, mux)
+	go serve(statsL, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/stats" {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, http.StatusOK, l.stats())
+	}))
 
-	tokenL, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
+	_, port, _ := net.SplitHostPort(registryAddr)
+	regURL := "https://" + l.hosts[0]
+	if port != "443" {
+		regURL += ":" + port
 	}
-	tokenTLS := tls.NewListener(tokenL, &tls.Config{Certificates: []tls.Certificate{l.tlsCert}, MinVersion: tls.VersionTLS12})
-	go serve(tokenTLS, http.HandlerFunc(l.token))
-	realm := fmt.Sprintf("https://%s:%d/token", l.hosts[0], tokenL.Addr().(*net.TCPAddr).Port)
+	var realm, backend, service string
+	if l.cloud.front != nil {
+		// The registry's own host answers the realm and the cloud's paths;
+		// docker-registry listens on loopback behind it.
+		realm, service = regURL+"/oauth2/token", l.hosts[0]
+		bl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		backend = bl.Addr().String()
+		bl.Close()
+		frontL, err := net.Listen("tcp", registryAddr)
+		if err != nil {
+			return err
+		}
+		target := &url.URL{Scheme: "http", Host: backend}
+		mux := http.NewServeMux()
+		mux.Handle("/", &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Host = r.In.Host
+			r.SetXForwarded()
+		}, ErrorLog: log.New(os.Stderr, "cloudlab: proxy: ", 0)})
+		mux.HandleFunc("/oauth2/token", l.token)
+		mux.Handle("/oauth2/", l.cloud.front)
+		go serve(tls.NewListener(frontL, l.serverTLS()), mux)
+	} else {
+		tokenL, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		go serve(tls.NewListener(tokenL, l.serverTLS()), http.HandlerFunc(l.token))
+		realm = fmt.Sprintf("https://%s:%d/token", l.hosts[0], tokenL.Addr().(*net.TCPAddr).Port)
+		backend, service = registryAddr, "mint-cloudlab-registry"
+	}
+	l.service = service
 
-	reg, err := l.startRegistry(registryAddr, realm)
+	reg, err := l.startRegistry(backend, realm, l.cloud.front == nil)
 	if err != nil {
 		return err
 	}
@@ -279,20 +405,18 @@ func (l *lab) run(registryAddr string) error {
 			<-done
 		}
 	}
-	_, port, _ := net.SplitHostPort(registryAddr)
-	regURL := "https://" + l.hosts[0]
-	if port != "443" {
-		regURL += ":" + port
-	}
 	if err := l.waitRegistry(registryAddr); err != nil {
 		stop()
 		return err
 	}
-	fmt.Printf("cloud http://%s\n", cloudL.Addr())
+	fmt.Printf("cloud %s\n", l.cloud.url)
 	fmt.Printf("token %s\n", realm)
 	fmt.Printf("registry %s\n", regURL)
-	fmt.Printf("stats http://%s/stats\n", cloudL.Addr())
+	fmt.Printf("stats http://%s/stats\n", statsL.Addr())
 	fmt.Printf("ca %s\n", l.caFile)
+	for _, line := range l.cloud.lines {
+		fmt.Println(line)
+	}
 	fmt.Println("ready")
 
 	sig := make(chan os.Signal, 1)
@@ -302,6 +426,12 @@ func (l *lab) run(registryAddr string) error {
 	return nil
 }
 
+// serverTLS is the TLS configuration of every endpoint: the hosts'
+// certificate from the lab's CA.
+func (l *lab) serverTLS() *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{l.tlsCert}, MinVersion: tls.VersionTLS12}
+}
+
 func serve(l net.Listener, h http.Handler) {
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(os.Stderr, "cloudlab: http: ", 0)}
 	if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -309,12 +439,17 @@ func serve(l net.Listener, h http.Handler) {
 	}
 }
 
-// startRegistry writes the registry's config and starts it, in its own
-// process group and killed with this process.
-func (l *lab) startRegistry(addr, realm string) (*exec.Cmd, error) {
+// startRegistry writes the registry's config and starts it on addr (over
+// TLS with the hosts' certificate when tlsOn, else plain http behind the
+// lab's front), in its own process group and killed with this process.
+func (l *lab) startRegistry(addr, realm string, tlsOn bool) (*exec.Cmd, error) {
 	bundle := filepath.Join(l.dir, "token-signing.pem")
 	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.signDER}), 0o644); err != nil {
 		return nil, err
+	}
+	tlsCfg := ""
+	if tlsOn {
+		tlsCfg = fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", l.certFile, l.keyFile)
 	}
 	cfg := fmt.Sprintf(`version: 0.1
 log:
@@ -329,16 +464,13 @@ storage:
 http:
   addr: %s
   secret: %s
-  tls:
-    certificate: %s
-    key: %s
-auth:
+%sauth:
   token:
     realm: %s
     service: %s
     issuer: %s
     rootcertbundle: %s
-`, filepath.Join(l.dir, "registry-data"), addr, randHex(16), l.certFile, l.keyFile, realm, service, issuer, bundle)
+`, filepath.Join(l.dir, "registry-data"), addr, randHex(16), tlsCfg, realm, l.service, issuer, bundle)
 	cfgFile := filepath.Join(l.dir, "registry.yml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		return nil, err
@@ -395,25 +527,31 @@ func (l *lab) stats() Stats {
 	l.mu.Lock()
 	n := len(l.passwords)
 	l.mu.Unlock()
+	ex := 0
+	if l.cloud.exchanges != nil {
+		ex = l.cloud.exchanges()
+	}
 	return Stats{
-		CloudCalls: l.cloud.calls(), TokenRequests: l.requests.Load(), Issued: l.issued.Load(),
+		CloudCalls: l.cloud.calls(), Exchanges: ex, TokenRequests: l.requests.Load(), Issued: l.issued.Load(),
 		Denied: l.denied.Load(), Passwords: n, Unminted: l.unminted.Load(), SecretKeySeen: l.secretSeen.Load(),
 	}
 }
 
-// token is the registry's realm: GET /token?service=..&scope=.. with Basic
-// credentials the cloud minted gets a bearer token for what it asks.
+// token is the registry's realm: GET /token (ACR: /oauth2/token) with
+// Basic credentials the cloud minted gets a bearer token for the scopes it
+// asks.
 func (l *lab) token(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/token" {
+	if r.URL.Path != "/token" && r.URL.Path != "/oauth2/token" {
 		http.NotFound(w, r)
 		return
 	}
 	l.requests.Add(1)
-	if raw, err := httputil.DumpRequest(r, false); err == nil && strings.Contains(string(raw), l.cloud.secret) {
+	raw, err := httputil.DumpRequest(r, true)
+	if err == nil && l.carriesSecret(string(raw)) {
 		l.secretSeen.Add(1)
 	}
 	user, password, ok := r.BasicAuth()
-	if ok && strings.Contains(user+":"+password, l.cloud.secret) {
+	if ok && l.carriesSecret(user+":"+password) {
 		l.secretSeen.Add(1)
 	}
 	if ok {
@@ -443,7 +581,7 @@ func (l *lab) token(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	tok, err := l.sign(map[string]any{
-		"iss": issuer, "sub": user, "aud": service,
+		"iss": issuer, "sub": user, "aud": l.service,
 		"exp": now.Add(l.ttl).Unix(), "nbf": now.Add(-time.Minute).Unix(), "iat": now.Unix(),
 		"jti": randHex(16), "access": access,
 	})
@@ -454,6 +592,16 @@ func (l *lab) token(w http.ResponseWriter, r *http.Request) {
 	}
 	l.issued.Add(1)
 	writeJSON(w, status, map[string]any{"token": tok, "access_token": tok, "expires_in": int(l.ttl / time.Second), "issued_at": now.UTC().Format(time.RFC3339)})
+}
+
+// carriesSecret reports whether text holds one of the cloud's secrets.
+func (l *lab) carriesSecret(text string) bool {
+	for _, s := range l.cloud.secrets {
+		if s != "" && strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
 }
 
 type resourceActions struct {

@@ -19,20 +19,15 @@ package gcrtest
 
 import (
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,28 +100,8 @@ func (s *Server) AcceptSubject(tok string) {
 // path; the stand-in accepts assertions signed with it.
 func (s *Server) NewServiceAccountKey(t testing.TB, dir, email string) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	path, _, err := s.WriteServiceAccountKey(dir, email)
 	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.mu.Lock()
-	s.keys[email] = &key.PublicKey
-	s.mu.Unlock()
-	data, _ := json.Marshal(map[string]string{
-		"type":           "service_account",
-		"project_id":     "test-project",
-		"private_key_id": "k1",
-		"private_key":    string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		"client_email":   email,
-		"client_id":      "1234567890",
-		"token_uri":      s.URL + "/token",
-	})
-	path := filepath.Join(dir, "sa-"+strings.Split(email, "@")[0]+".json")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
