@@ -114,17 +114,17 @@ func (m *IMDS) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m.authorized.Add(1)
 	const creds = "/latest/meta-data/iam/security-credentials/"
-	switch p := r.URL.Path; {
-	case p == creds:
+	switch r.URL.Path {
+	case creds:
 		_, _ = w.Write([]byte(m.Role))
-	case p == creds+m.Role:
+	case creds + m.Role:
 		now := time.Now().UTC()
 		writeJSON(w, map[string]string{
 			"Code": "Success", "Type": "AWS-HMAC", "LastUpdated": now.Format(time.RFC3339),
 			"AccessKeyId": KeyID, "SecretAccessKey": Secret, "Token": SessionToken,
 			"Expiration": now.Add(time.Hour).Format(time.RFC3339),
 		})
-	case p == "/latest/dynamic/instance-identity/document":
+	case "/latest/dynamic/instance-identity/document":
 		writeJSON(w, map[string]string{"region": m.Region, "accountId": "123456789012", "instanceId": "i-0123456789abcdef0"})
 	default:
 		http.NotFound(w, r)
