@@ -86,6 +86,8 @@ lint:
 # private network namespace; ECR's API and the registry stand in locally).
 demo: export MINT_INSTALL_LINT = 0
 demo: export MINT_INSTALL_MOTO = 0
+demo: export MINT_INSTALL_NERDCTL = 0
+demo: export MINT_INSTALL_KUBELET_RUNNER = 0
 demo: deps build
 	@bash cmd/docker-credential-mint/demo.sh $(BIN)
 	@printf '\n\033[1m== part 2: short-lived OAuth2 tokens, minted and refreshed by the helper\033[0m\n'
