@@ -371,6 +371,46 @@ func TestNoCredentials(t *testing.T) {
 	}
 }
 
+// TestNoCredentials_missShared: the router's ShareFailures remembers the
+// miss across processes: the next get in another process answers not
+// found without looking again; after gcloud auth application-default
+// login (its file written), the next get looks again.
+func TestNoCredentials_missShared(t *testing.T) {
+	if inChild(t, true) {
+		return
+	}
+	dir := t.TempDir()
+	h := host(t, "gcr.io/proj/app")
+	get := func() error { // a process of its own
+		p, err := New(credentials.Registry{}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = provider.ShareFailures(p, provider.ShareOptions{Dir: dir}).Token(context.Background(), h, nil)
+		if !errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "no Google credentials") {
+			t.Errorf("get = %v, want not found", err)
+		}
+		return err
+	}
+	for i := range 3 {
+		if err := get(); (i > 0) != errors.Is(err, provider.ErrSharedFailure) {
+			t.Errorf("get %d: %v", i+1, err)
+		}
+	}
+	wk := wellKnownFile(os.Getenv)
+	if err := os.MkdirAll(filepath.Dir(wk), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(wk)) })
+	if err := os.WriteFile(wk, []byte(`{"type":"unknown"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := New(credentials.Registry{}, Options{})
+	if _, err := provider.ShareFailures(p, provider.ShareOptions{Dir: dir}).Token(context.Background(), h, nil); err == nil || errors.Is(err, provider.ErrSharedFailure) {
+		t.Errorf("get after a login: %v, want a new look", err)
+	}
+}
+
 // TestSilentMetadata: a metadata server that accepts and never answers
 // holds the SDK about a minute; the entry's timeout bounds the mint.
 func TestSilentMetadata(t *testing.T) {
