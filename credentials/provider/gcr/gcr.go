@@ -249,13 +249,16 @@ func (p *Provider) tokenSource(ctx context.Context, sup *supplier) (oauth2.Token
 			fromEnv = true
 		} else if wk := wellKnownFile(p.getenv); fileExists(wk) {
 			file = wk
-		} else if !onGoogleCloud() {
+		} else if noMetadataServer(ctx, p.getenv) || !onGoogleCloud() {
 			return nil, noCredentials()
 		} else {
 			return nil, errors.New("gcp_impersonate_service_account: the metadata server's credentials cannot be impersonated by this build: name a credentials file (gcp_credentials_file or $" + EnvCredentials + ")")
 		}
 	}
 	if file == "" {
+		if p.getenv(EnvCredentials) == "" && !fileExists(wellKnownFile(p.getenv)) && noMetadataServer(ctx, p.getenv) {
+			return nil, noCredentials() // offgcp.go
+		}
 		creds, err := google.FindDefaultCredentialsWithParams(ctx, params)
 		if err != nil {
 			// The SDK says "not found" in words only: it failed with no

@@ -10,10 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -408,6 +410,37 @@ func TestNoCredentials_missShared(t *testing.T) {
 	p, _ := New(credentials.Registry{}, Options{})
 	if _, err := provider.ShareFailures(p, provider.ShareOptions{Dir: dir}).Token(context.Background(), h, nil); err == nil || errors.Is(err, provider.ErrSharedFailure) {
 		t.Errorf("get after a login: %v, want a new look", err)
+	}
+}
+
+// TestNoCredentials_metadataBounded: with no credentials file, and the
+// metadata server's address dropping connections (the dial waits for its
+// context), the mint dials that address once, under MetadataDialTimeout,
+// and answers not found without the SDK's own probe (2 s where DNS is
+// slow too).
+func TestNoCredentials_metadataBounded(t *testing.T) {
+	if inChild(t, true) {
+		return
+	}
+	oldDialer, oldGoogle := metadataDialer, googleMachine
+	t.Cleanup(func() { metadataDialer, googleMachine = oldDialer, oldGoogle })
+	googleMachine = func() bool { return false }
+	var dials atomic.Int32
+	var unbounded atomic.Bool
+	metadataDialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		if dl, ok := ctx.Deadline(); !ok || dl.After(time.Now().Add(MetadataDialTimeout)) || addr != "169.254.169.254:80" {
+			unbounded.Store(true)
+		}
+		<-ctx.Done()
+		return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
+	}
+	_, err := mint(t, credentials.Registry{})
+	if !errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "no Google credentials") {
+		t.Errorf("mint = %v, want not found", err)
+	}
+	if dials.Load() != 1 || unbounded.Load() {
+		t.Errorf("%d dials of the metadata address (unbounded: %v), want 1 within %s", dials.Load(), unbounded.Load(), MetadataDialTimeout)
 	}
 }
 
