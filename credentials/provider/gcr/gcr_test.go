@@ -413,18 +413,22 @@ func TestNoCredentials_missShared(t *testing.T) {
 	}
 }
 
-// TestNoCredentials_metadataBounded: with no credentials file, and the
-// metadata server's address dropping connections (the dial waits for its
-// context), the mint dials that address once, under MetadataDialTimeout,
-// and answers not found without the SDK's own probe (2 s where DNS is
-// slow too).
+// TestNoCredentials_metadataBounded: with no credentials file, the
+// metadata server's address dropping connections and DNS not answering
+// (both wait for their context), the mint dials that address once, under
+// MetadataDialTimeout, and answers not found without the SDK's own probe
+// (2 s there).
 func TestNoCredentials_metadataBounded(t *testing.T) {
 	if inChild(t, true) {
 		return
 	}
-	oldDialer, oldGoogle := metadataDialer, googleMachine
-	t.Cleanup(func() { metadataDialer, googleMachine = oldDialer, oldGoogle })
+	oldDialer, oldLookup, oldGoogle := metadataDialer, metadataLookup, googleMachine
+	t.Cleanup(func() { metadataDialer, metadataLookup, googleMachine = oldDialer, oldLookup, oldGoogle })
 	googleMachine = func() bool { return false }
+	metadataLookup = func(ctx context.Context, _ string) ([]string, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	var dials atomic.Int32
 	var unbounded atomic.Bool
 	metadataDialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
