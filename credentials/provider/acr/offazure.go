@@ -6,6 +6,7 @@ package acr
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -40,13 +41,16 @@ var imdsDialer = (&net.Dialer{}).DialContext
 var dialer = &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 
 // sdkHTTP is azidentity's HTTP client when Options.Transport is nil: the
-// SDK's defaults (proxy variables honoured, HTTP/2, TLS 1.2 at least), one
-// per process so that a long-running kubelet plugin re-uses connections,
-// with the metadata address dialled under IMDSDialTimeout.
+// settings of azcore's default transport (proxy variables honoured,
+// HTTP/2, TLS 1.2 at least, renegotiation allowed), one per process so that
+// a long-running kubelet plugin re-uses connections, with the metadata
+// address dialled under IMDSDialTimeout.
 var sdkHTTP = &http.Client{Transport: sdkTransport()}
 
 func sdkTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 10
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, Renegotiation: tls.RenegotiateFreelyAsClient}
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if addr == imdsAddress {
 			ctx, cancel := context.WithTimeout(ctx, IMDSDialTimeout)
