@@ -87,8 +87,8 @@ type ShareOptions struct {
 //
 // Not shared: an error wrapping ErrNotFound (nothing to mint from), except
 // a MissKeyer's, shared for opts.NotFoundFor while its MissKey is the same
-// and answered still wrapping ErrNotFound; and a failure that came with the caller's own context ending (its deadline,
-// not the endpoint's). A success clears the host's failure. The messages
+// and answered still wrapping ErrNotFound; and a failure that came with
+// the caller's own context ending (its deadline, not the endpoint's). A success clears the host's failure. The messages
 // recorded are provider errors, which never hold a secret; they are kept
 // in files of the user's own lock directory.
 //
@@ -118,7 +118,7 @@ type failure struct {
 	Fingerprint string    `json:"fingerprint,omitempty"`
 	At          time.Time `json:"at"`
 	Error       string    `json:"error"`
-	// NotFound marks a MissKeyer's not-found, with its MissKey.
+	// NotFound marks a MissKeyer's not-found (version 2), with its MissKey.
 	NotFound bool   `json:"not_found,omitempty"`
 	MissKey  string `json:"miss_key,omitempty"`
 }
@@ -155,7 +155,8 @@ func (s *sharing) Token(ctx context.Context, host credentials.Host, root *store.
 		}
 		f := failure{V: 1, Key: key, Fingerprint: s.opts.Fingerprint, At: s.opts.Now(), Error: msg}
 		if notFound {
-			f.NotFound, f.MissKey = true, missKey
+			// Version 2: a reader that knows only failures skips it.
+			f.V, f.NotFound, f.MissKey = 2, true, missKey
 		}
 		_ = s.save(f)
 	}
@@ -196,7 +197,7 @@ func (s *sharing) load(key string) (failure, bool) {
 	defer fh.Close()
 	b, err := io.ReadAll(io.LimitReader(fh, 2*maxShared))
 	var f failure
-	if err != nil || json.Unmarshal(b, &f) != nil || f.V != 1 || f.Key != key || f.Error == "" {
+	if err != nil || json.Unmarshal(b, &f) != nil || f.V != 1 && f.V != 2 || f.V == 2 != f.NotFound || f.Key != key || f.Error == "" {
 		return failure{}, false
 	}
 	return f, true

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -216,6 +217,11 @@ func TestShareFailures_notFoundMiss(t *testing.T) {
 	}
 	if n := p.calls.Load(); n != 1 {
 		t.Errorf("%d looks within %s, want 1", n, DefaultShareNotFound)
+	}
+	// A record of version 2: a binary that knows only failures (v 1)
+	// skips it rather than answer it as a failure.
+	if b, err := os.ReadFile(failureFile(dir, testHost.Key())); err != nil || !strings.Contains(string(b), `"v":2,`) || !strings.Contains(string(b), `"not_found":true`) {
+		t.Errorf("record %s, %v", b, err)
 	}
 	p.key.Store("k2")
 	if err := get(); errors.Is(err, ErrSharedFailure) || p.calls.Load() != 2 {
