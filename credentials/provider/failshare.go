@@ -31,6 +31,25 @@ import (
 // enough that a person who reads the error and retries gets a fresh try.
 const DefaultShareFailure = 5 * time.Second
 
+// DefaultShareNotFound is how long a "no credentials here" of a
+// MissKeyer (a cloud provider that found no cloud credentials on the
+// machine) is answered without a new look: off the cloud, each look may
+// probe a metadata address and run a cloud CLI, and a burst of anonymous
+// pulls then pays once. The miss is dropped sooner when its MissKey
+// changes (a login, a variable set).
+const DefaultShareNotFound = 30 * time.Second
+
+// MissKeyer is a Provider whose not-found (an error wrapping ErrNotFound:
+// no credentials on this machine) ShareFailures shares as it shares
+// failures, while MissKey stays the same.
+type MissKeyer interface {
+	// MissKey identifies what the provider looks at to find credentials
+	// (which variables are set, the times of the files it reads), cheaply
+	// and without I/O beyond a stat: a login or a variable set changes it.
+	// It never holds a secret, nor a hash of one.
+	MissKey() string
+}
+
 // ErrSharedFailure is wrapped by the error that ShareFailures answers in
 // place of a request: the same mint failed moments ago.
 var ErrSharedFailure = errors.New("shared from a refresh")
@@ -47,6 +66,9 @@ type ShareOptions struct {
 	Dir string
 	// For is how long a failure is shared; zero means DefaultShareFailure.
 	For time.Duration
+	// NotFoundFor is how long a MissKeyer's not-found is shared; zero
+	// means DefaultShareNotFound.
+	NotFoundFor time.Duration
 	// Fingerprint identifies the provider's configuration, as in
 	// CacheOptions: a failure under another configuration is not shared.
 	Fingerprint string
@@ -63,9 +85,10 @@ type ShareOptions struct {
 // serves its still-valid cached token in place of the shared failure, as
 // for any failure.
 //
-// Not shared: an error wrapping ErrNotFound (nothing to mint from), and a
-// failure that came with the caller's own context ending (its deadline,
-// not the endpoint's). A success clears the host's failure. The messages
+// Not shared: an error wrapping ErrNotFound (nothing to mint from), except
+// a MissKeyer's, shared for opts.NotFoundFor while its MissKey is the same
+// and answered still wrapping ErrNotFound; and a failure that came with
+// the caller's own context ending (its deadline, not the endpoint's). A success clears the host's failure. The messages
 // recorded are provider errors, which never hold a secret; they are kept
 // in files of the user's own lock directory.
 //
@@ -73,6 +96,9 @@ type ShareOptions struct {
 func ShareFailures(p Provider, opts ShareOptions) Provider {
 	if opts.For <= 0 {
 		opts.For = DefaultShareFailure
+	}
+	if opts.NotFoundFor <= 0 {
+		opts.NotFoundFor = DefaultShareNotFound
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -92,6 +118,9 @@ type failure struct {
 	Fingerprint string    `json:"fingerprint,omitempty"`
 	At          time.Time `json:"at"`
 	Error       string    `json:"error"`
+	// NotFound marks a MissKeyer's not-found (version 2), with its MissKey.
+	NotFound bool   `json:"not_found,omitempty"`
+	MissKey  string `json:"miss_key,omitempty"`
 }
 
 // local holds the failures of a sharing without a Dir: key → failure.
@@ -100,20 +129,36 @@ var local sync.Map
 func (s *sharing) Token(ctx context.Context, host credentials.Host, root *store.Entry) (*Token, error) {
 	key := host.Key()
 	now := s.opts.Now()
-	if f, ok := s.load(key); ok && f.Fingerprint == s.opts.Fingerprint && !now.Before(f.At) && now.Sub(f.At) < s.opts.For {
-		return nil, fmt.Errorf("%s; %w %s ago, retried %s after it", f.Error, ErrSharedFailure, now.Sub(f.At).Round(time.Millisecond), s.opts.For)
+	mk, misses := s.p.(MissKeyer)
+	missKey := ""
+	if misses {
+		missKey = mk.MissKey()
+	}
+	if f, ok := s.load(key); ok && f.Fingerprint == s.opts.Fingerprint && !now.Before(f.At) {
+		switch age := now.Sub(f.At); {
+		case f.NotFound && f.MissKey == missKey && age < s.opts.NotFoundFor:
+			return nil, fmt.Errorf("%s; %w %s ago, looked for again %s after it: %w", f.Error, ErrSharedFailure, age.Round(time.Millisecond), s.opts.NotFoundFor, ErrNotFound)
+		case !f.NotFound && age < s.opts.For:
+			return nil, fmt.Errorf("%s; %w %s ago, retried %s after it", f.Error, ErrSharedFailure, age.Round(time.Millisecond), s.opts.For)
+		}
 	}
 	tok, err := s.p.Token(ctx, host, root)
+	notFound := errors.Is(err, ErrNotFound)
 	switch {
 	case err == nil:
 		s.clear(key)
-	case errors.Is(err, ErrNotFound), ctx.Err() != nil:
+	case notFound && !misses, ctx.Err() != nil:
 	default:
 		msg := credentials.OneLine(err.Error())
 		if len(msg) > maxShared {
 			msg = strings.ToValidUTF8(msg[:maxShared], "") + "…"
 		}
-		_ = s.save(failure{V: 1, Key: key, Fingerprint: s.opts.Fingerprint, At: s.opts.Now(), Error: msg})
+		f := failure{V: 1, Key: key, Fingerprint: s.opts.Fingerprint, At: s.opts.Now(), Error: msg}
+		if notFound {
+			// Version 2: a reader that knows only failures skips it.
+			f.V, f.NotFound, f.MissKey = 2, true, missKey
+		}
+		_ = s.save(f)
 	}
 	return tok, err
 }
@@ -152,7 +197,7 @@ func (s *sharing) load(key string) (failure, bool) {
 	defer fh.Close()
 	b, err := io.ReadAll(io.LimitReader(fh, 2*maxShared))
 	var f failure
-	if err != nil || json.Unmarshal(b, &f) != nil || f.V != 1 || f.Key != key || f.Error == "" {
+	if err != nil || json.Unmarshal(b, &f) != nil || f.V != 1 && f.V != 2 || f.V == 2 != f.NotFound || f.Key != key || f.Error == "" {
 		return failure{}, false
 	}
 	return f, true

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -176,6 +177,64 @@ func TestShareFailures_notShared(t *testing.T) {
 	}
 	if n := p.calls.Load(); n != 4 {
 		t.Errorf("%d calls, want 4: nothing shared", n)
+	}
+}
+
+// missingProvider is a flakyProvider that is a MissKeyer: its not-found
+// is shared while key stays the same.
+type missingProvider struct {
+	flakyProvider
+	key atomic.Value
+}
+
+func (p *missingProvider) MissKey() string { return p.key.Load().(string) }
+
+// TestShareFailures_notFoundMiss: a MissKeyer's "no credentials here" is
+// shared, across processes, for NotFoundFor and still answers not found;
+// a new MissKey (a login) or the end of NotFoundFor looks again; a
+// provider that is not a MissKeyer still has its not-found unshared.
+func TestShareFailures_notFoundMiss(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	clock := func() time.Time { return now }
+	p := &missingProvider{flakyProvider: flakyProvider{err: fmt.Errorf("acr: r.azurecr.io: no Azure credentials found: %w", ErrNotFound), now: clock}}
+	p.key.Store("k1")
+	get := func() error { // a process of its own: its own sharing
+		_, err := ShareFailures(p, ShareOptions{Dir: dir, Now: clock}).Token(context.Background(), testHost, nil)
+		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no Azure credentials found") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Token = %v, want the not-found on one line", err)
+		}
+		return err
+	}
+	if err := get(); errors.Is(err, ErrSharedFailure) {
+		t.Errorf("first get shared: %v", err)
+	}
+	for range 3 {
+		now = now.Add(DefaultShareNotFound / 4)
+		if err := get(); !errors.Is(err, ErrSharedFailure) {
+			t.Errorf("get within %s not shared: %v", DefaultShareNotFound, err)
+		}
+	}
+	if n := p.calls.Load(); n != 1 {
+		t.Errorf("%d looks within %s, want 1", n, DefaultShareNotFound)
+	}
+	// A record of version 2: a binary that knows only failures (v 1)
+	// skips it rather than answer it as a failure.
+	if b, err := os.ReadFile(failureFile(dir, testHost.Key())); err != nil || !strings.Contains(string(b), `"v":2,`) || !strings.Contains(string(b), `"not_found":true`) {
+		t.Errorf("record %s, %v", b, err)
+	}
+	p.key.Store("k2")
+	if err := get(); errors.Is(err, ErrSharedFailure) || p.calls.Load() != 2 {
+		t.Errorf("after a new miss key: %v after %d looks, want a new look", err, p.calls.Load())
+	}
+	now = now.Add(DefaultShareNotFound)
+	if err := get(); errors.Is(err, ErrSharedFailure) || p.calls.Load() != 3 {
+		t.Errorf("after %s: %v after %d looks, want a new look", DefaultShareNotFound, err, p.calls.Load())
+	}
+	p.set(nil) // a login: credentials, and a new miss key
+	p.key.Store("k3")
+	if _, err := ShareFailures(p, ShareOptions{Dir: dir, Now: clock}).Token(context.Background(), testHost, nil); err != nil {
+		t.Errorf("after a login: %v", err)
 	}
 }
 

@@ -98,7 +98,10 @@ type Provider struct {
 	assertion *lastSecret // the last federated assertion, for redaction
 }
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.MissKeyer = (*Provider)(nil)
+)
 
 // New returns the provider of an acr config entry. It does no I/O: the
 // credential is made at each mint.
@@ -355,6 +358,7 @@ func (p *Provider) sdkCredential(c credentials.AzureCloud) (azcore.TokenCredenti
 		// mint's deadline; a helper that fails fast serves the stale token.
 		Retry: policy.RetryOptions{MaxRetries: 2, RetryDelay: 250 * time.Millisecond, MaxRetryDelay: 2 * time.Second},
 	}
+	co.Transport = sdkHTTP // the metadata probe bounded (offazure.go)
 	if p.o.Transport != nil {
 		co.Transport = &http.Client{Transport: p.o.Transport}
 	}

@@ -36,6 +36,8 @@ package gcr
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,7 +123,10 @@ type Provider struct {
 	id      identity.Source // nil without an identity block
 }
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.MissKeyer = (*Provider)(nil)
+)
 
 // New returns the provider of a gcr config entry. It does no I/O.
 func New(reg credentials.Registry, o Options) (*Provider, error) {
@@ -244,13 +249,16 @@ func (p *Provider) tokenSource(ctx context.Context, sup *supplier) (oauth2.Token
 			fromEnv = true
 		} else if wk := wellKnownFile(p.getenv); fileExists(wk) {
 			file = wk
-		} else if !onGoogleCloud() {
+		} else if noMetadataServer(ctx, p.getenv) || !onGoogleCloud() {
 			return nil, noCredentials()
 		} else {
 			return nil, errors.New("gcp_impersonate_service_account: the metadata server's credentials cannot be impersonated by this build: name a credentials file (gcp_credentials_file or $" + EnvCredentials + ")")
 		}
 	}
 	if file == "" {
+		if p.getenv(EnvCredentials) == "" && !fileExists(wellKnownFile(p.getenv)) && noMetadataServer(ctx, p.getenv) {
+			return nil, noCredentials() // offgcp.go
+		}
 		creds, err := google.FindDefaultCredentialsWithParams(ctx, params)
 		if err != nil {
 			// The SDK says "not found" in words only: it failed with no
@@ -369,6 +377,26 @@ func wellKnownFile(getenv func(string) string) string {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// MissKey implements provider.MissKeyer: the router remembers "no Google
+// credentials on this machine" (provider.DefaultShareNotFound) while this
+// is the same: the credentials file named by $GOOGLE_APPLICATION_CREDENTIALS
+// (a path, not a secret) and the times of it and of gcloud's application
+// default credentials (gcloud auth application-default login writes them),
+// and whether $GCE_METADATA_HOST is set.
+func (p *Provider) MissKey() string {
+	var b strings.Builder
+	env := p.getenv(EnvCredentials)
+	fmt.Fprintf(&b, "%q %t", env, p.getenv("GCE_METADATA_HOST") != "")
+	wk := wellKnownFile(p.getenv)
+	for _, f := range []string{env, wk, filepath.Dir(wk)} {
+		if fi, err := os.Stat(f); f != "" && err == nil {
+			fmt.Fprintf(&b, " %s@%d", f, fi.ModTime().UnixNano())
+		}
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:8])
 }
 
 // onGoogleCloud reports whether a metadata server answers, as the SDK

@@ -10,10 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,6 +370,81 @@ func TestNoCredentials(t *testing.T) {
 	_, err = mint(t, credentials.Registry{GCP: credentials.GCPOptions{CredentialsFile: "/nonexistent/key.json"}})
 	if err == nil || errors.Is(err, provider.ErrNotFound) {
 		t.Errorf("mint with a missing credentials file = %v", err)
+	}
+}
+
+// TestNoCredentials_missShared: the router's ShareFailures remembers the
+// miss across processes: the next get in another process answers not
+// found without looking again; after gcloud auth application-default
+// login (its file written), the next get looks again.
+func TestNoCredentials_missShared(t *testing.T) {
+	if inChild(t, true) {
+		return
+	}
+	dir := t.TempDir()
+	h := host(t, "gcr.io/proj/app")
+	get := func() error { // a process of its own
+		p, err := New(credentials.Registry{}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = provider.ShareFailures(p, provider.ShareOptions{Dir: dir}).Token(context.Background(), h, nil)
+		if !errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "no Google credentials") {
+			t.Errorf("get = %v, want not found", err)
+		}
+		return err
+	}
+	for i := range 3 {
+		if err := get(); (i > 0) != errors.Is(err, provider.ErrSharedFailure) {
+			t.Errorf("get %d: %v", i+1, err)
+		}
+	}
+	wk := wellKnownFile(os.Getenv)
+	if err := os.MkdirAll(filepath.Dir(wk), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(wk)) })
+	if err := os.WriteFile(wk, []byte(`{"type":"unknown"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := New(credentials.Registry{}, Options{})
+	if _, err := provider.ShareFailures(p, provider.ShareOptions{Dir: dir}).Token(context.Background(), h, nil); err == nil || errors.Is(err, provider.ErrSharedFailure) {
+		t.Errorf("get after a login: %v, want a new look", err)
+	}
+}
+
+// TestNoCredentials_metadataBounded: with no credentials file, the
+// metadata server's address dropping connections and DNS not answering
+// (both wait for their context), the mint dials that address once, under
+// MetadataDialTimeout, and answers not found without the SDK's own probe
+// (2 s there).
+func TestNoCredentials_metadataBounded(t *testing.T) {
+	if inChild(t, true) {
+		return
+	}
+	oldDialer, oldLookup, oldGoogle := metadataDialer, metadataLookup, googleMachine
+	t.Cleanup(func() { metadataDialer, metadataLookup, googleMachine = oldDialer, oldLookup, oldGoogle })
+	googleMachine = func() bool { return false }
+	metadataLookup = func(ctx context.Context, _ string) ([]string, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	var dials atomic.Int32
+	var unbounded atomic.Bool
+	metadataDialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		if dl, ok := ctx.Deadline(); !ok || dl.After(time.Now().Add(MetadataDialTimeout)) || addr != "169.254.169.254:80" {
+			unbounded.Store(true)
+		}
+		<-ctx.Done()
+		return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
+	}
+	_, err := mint(t, credentials.Registry{})
+	if !errors.Is(err, provider.ErrNotFound) || !strings.Contains(err.Error(), "no Google credentials") {
+		t.Errorf("mint = %v, want not found", err)
+	}
+	if dials.Load() != 1 || unbounded.Load() {
+		t.Errorf("%d dials of the metadata address (unbounded: %v), want 1 within %s", dials.Load(), unbounded.Load(), MetadataDialTimeout)
 	}
 }
 
