@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	sdkecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	sdkecrpublic "github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 
 	"github.com/docker-credential-mint/mint/credentials/provider/ecr/ecrtest"
 )
@@ -40,9 +42,9 @@ func hermeticAWS(t *testing.T, config string) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 }
 
-// TestPublicEndpoint: ECR Public's endpoint as service/ecrpublic's rules
+// TestEndpoint_public: ECR Public's endpoint as service/ecrpublic's rules
 // (v1.47) give it, from the environment and the shared config.
-func TestPublicEndpoint(t *testing.T) {
+func TestEndpoint_public(t *testing.T) {
 	for _, c := range []struct {
 		name, config string
 		env          map[string]string
@@ -72,7 +74,7 @@ func TestPublicEndpoint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := publicEndpoint(context.Background(), cfg)
+			got, err := endpoint(context.Background(), cfg, serviceECRPublic, PublicRegion)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("publicEndpoint = %q, %v; want error %q", got, err, c.err)
@@ -115,16 +117,16 @@ func counted(t *testing.T, srv *ecrtest.Server, each func(n int64)) (string, *at
 	return hs.URL, &n
 }
 
-// TestPublicAPI: the token and its expiry from the stand-in, which checks
+// TestAPI_public: the token and its expiry from the stand-in, which checks
 // the SigV4 signature for ecr-public in us-east-1; a server error is
 // retried as the SDK's retryer says, a refused signature is not, and no
 // error holds the secret.
-func TestPublicAPI(t *testing.T) {
+func TestAPI_public(t *testing.T) {
 	ctx := context.Background()
 	srv := ecrtest.New(ecrtest.KeyID, ecrtest.Secret, "public-password")
 	url, n := counted(t, srv, func(int64) {})
 
-	raw, exp, err := publicAPI(publicConfig(url, ecrtest.Secret, 3)).GetAuthorizationToken(ctx)
+	raw, exp, err := newAPI(publicConfig(url, ecrtest.Secret, 3), serviceECRPublic, PublicRegion).GetAuthorizationToken(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ func TestPublicAPI(t *testing.T) {
 	failing := ecrtest.New(ecrtest.KeyID, ecrtest.Secret, "public-password")
 	failing.Fail.Store(true)
 	furl, fn := counted(t, failing, func(int64) {})
-	_, _, err = publicAPI(publicConfig(furl, ecrtest.Secret, 3)).GetAuthorizationToken(ctx)
+	_, _, err = newAPI(publicConfig(furl, ecrtest.Secret, 3), serviceECRPublic, PublicRegion).GetAuthorizationToken(ctx)
 	if err == nil || !strings.Contains(err.Error(), "StatusCode: 500") || !strings.Contains(err.Error(), "ServerException") || fn.Load() != 3 {
 		t.Errorf("failing server: %v after %d requests; want ServerException after 3", err, fn.Load())
 	}
@@ -148,18 +150,103 @@ func TestPublicAPI(t *testing.T) {
 	flaky := ecrtest.New(ecrtest.KeyID, ecrtest.Secret, "public-password")
 	flaky.Fail.Store(true)
 	furl, fn = counted(t, flaky, func(i int64) { flaky.Fail.Store(i == 1) })
-	if _, _, err := publicAPI(publicConfig(furl, ecrtest.Secret, 3)).GetAuthorizationToken(ctx); err != nil || fn.Load() != 2 {
+	if _, _, err := newAPI(publicConfig(furl, ecrtest.Secret, 3), serviceECRPublic, PublicRegion).GetAuthorizationToken(ctx); err != nil || fn.Load() != 2 {
 		t.Errorf("flaky server: %v after %d requests; want the token after 2", err, fn.Load())
 	}
 
 	// A refused signature is not retried, and the error does not hold
 	// the secret used.
 	before := n.Load()
-	_, _, err = publicAPI(publicConfig(url, "wrong-secret-value", 3)).GetAuthorizationToken(ctx)
+	_, _, err = newAPI(publicConfig(url, "wrong-secret-value", 3), serviceECRPublic, PublicRegion).GetAuthorizationToken(ctx)
 	if err == nil || !strings.Contains(err.Error(), "StatusCode: 403") || !strings.Contains(err.Error(), "InvalidSignatureException") || n.Load()-before != 1 {
 		t.Errorf("wrong secret: %v after %d requests; want InvalidSignatureException after 1", err, n.Load()-before)
 	}
 	if err != nil && strings.Contains(err.Error(), "wrong-secret-value") {
 		t.Error("the error holds the secret")
+	}
+}
+
+// TestEndpoint_sdkParity: the endpoints are the ones the SDK's own
+// resolvers (service/ecr, service/ecrpublic, linked by this test only)
+// give, in every partition, with FIPS and dual-stack on and off.
+func TestEndpoint_sdkParity(t *testing.T) {
+	ctx := context.Background()
+	regions := []string{"us-east-1", "eu-central-1", "ap-southeast-7", "mx-central-1", "aws-global", "cn-north-1", "cn-northwest-1", "aws-cn-global",
+		"us-gov-west-1", "us-gov-east-1", "aws-us-gov-global", "us-iso-east-1", "aws-iso-global", "us-isob-east-1", "aws-iso-b-global",
+		"eu-isoe-west-1", "aws-iso-e-global", "us-isof-south-1", "aws-iso-f-global", "eusc-de-east-1", "eusc-fr-east-1",
+		"xx-foo-1", "us-east-1-fips", "mars-east-1", "us-gov-1", "cn-x-y-1"}
+	private, public := sdkecr.NewDefaultEndpointResolverV2(), sdkecrpublic.NewDefaultEndpointResolverV2()
+	for _, fips := range []bool{false, true} {
+		for _, dual := range []bool{false, true} {
+			hermeticAWS(t, "")
+			if fips {
+				t.Setenv("AWS_USE_FIPS_ENDPOINT", "true")
+			}
+			if dual {
+				t.Setenv("AWS_USE_DUALSTACK_ENDPOINT", "true")
+			}
+			cfg, err := awsconfig.LoadDefaultConfig(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range regions {
+				want, err := private.ResolveEndpoint(ctx, sdkecr.EndpointParameters{Region: aws.String(r), UseFIPS: aws.Bool(fips), UseDualStack: aws.Bool(dual)})
+				got, gerr := endpoint(ctx, cfg, serviceECR, r)
+				if err != nil || gerr != nil || got != want.URI.String() {
+					t.Errorf("ECR %s fips=%v dual-stack=%v: %q, %v; the SDK: %q, %v", r, fips, dual, got, gerr, want.URI.String(), err)
+				}
+			}
+			want, err := public.ResolveEndpoint(ctx, sdkecrpublic.EndpointParameters{Region: aws.String(PublicRegion), UseFIPS: aws.Bool(fips), UseDualStack: aws.Bool(dual)})
+			got, gerr := endpoint(ctx, cfg, serviceECRPublic, PublicRegion)
+			if err != nil || gerr != nil || got != want.URI.String() {
+				t.Errorf("ECR Public fips=%v dual-stack=%v: %q, %v; the SDK: %q, %v", fips, dual, got, gerr, want.URI.String(), err)
+			}
+		}
+	}
+}
+
+// TestEndpoint_private: ECR's configured endpoints, as the SDK's client
+// takes them: its own variable, not ECR Public's.
+func TestEndpoint_private(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"service variable", map[string]string{"AWS_ENDPOINT_URL_ECR": "http://127.0.0.1:1"}, "http://127.0.0.1:1"},
+		{"ECR Public's variable", map[string]string{"AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:1"}, "https://api.ecr.eu-west-1.amazonaws.com"},
+		{"global variable", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:2"}, "http://127.0.0.1:2"},
+		{"service over global", map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:2", "AWS_ENDPOINT_URL_ECR": "http://127.0.0.1:1"}, "http://127.0.0.1:1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			hermeticAWS(t, "")
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := endpoint(context.Background(), cfg, serviceECR, "eu-west-1"); err != nil || got != c.want {
+				t.Fatalf("endpoint = %q, %v; want %q", got, err, c.want)
+			}
+		})
+	}
+	if _, err := endpoint(context.Background(), aws.Config{}, serviceECR, "bad_region!"); err == nil {
+		t.Error("an invalid region gave an endpoint")
+	}
+}
+
+// TestAPI_private: ECR's answer (a list) from the stand-in, signed for
+// ecr in the region asked.
+func TestAPI_private(t *testing.T) {
+	srv := ecrtest.New(ecrtest.KeyID, ecrtest.Secret, "private-password")
+	url, _ := counted(t, srv, func(int64) {})
+	raw, exp, err := newAPI(publicConfig(url, ecrtest.Secret, 1), serviceECR, "eu-central-1").GetAuthorizationToken(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass, err := decode(raw); err != nil || !strings.HasPrefix(pass, "private-password") || time.Until(exp) < 11*time.Hour {
+		t.Errorf("token = %q, %v, expires %s", pass, err, exp)
 	}
 }
