@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -248,5 +249,29 @@ func TestAPI_private(t *testing.T) {
 	}
 	if pass, err := decode(raw); err != nil || !strings.HasPrefix(pass, "private-password") || time.Until(exp) < 11*time.Hour {
 		t.Errorf("token = %q, %v, expires %s", pass, err, exp)
+	}
+}
+
+// goEnv is the environment before TestMain's (HOME, proxies): go list
+// needs the user's module cache.
+var goEnv = os.Environ()
+
+// TestDeps_noServiceClients: the package (and so the full build) does not
+// link the SDK's ECR and ECR Public clients, whose package initialisation
+// every start of the full build would pay; only this test's parity check
+// uses them.
+func TestDeps_noServiceClients(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", ".")
+	cmd.Env = goEnv
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v: %s", err, stderr.String())
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/aws/aws-sdk-go-v2/service/ecr") {
+			t.Errorf("the ecr provider links %s", pkg)
+		}
 	}
 }
