@@ -241,9 +241,14 @@ func newAPI(cfg aws.Config, svc service, region string) API {
 		if cfg.Retryer != nil {
 			retryer = cfg.Retryer()
 		}
+		var skew time.Duration // what the server's clock is ahead of ours
 		for attempt := 1; ; attempt++ {
-			d, err := call(ctx, cfg, svc, region, url)
-			if err == nil || attempt >= retryer.MaxAttempts() || !retryer.IsErrorRetryable(err) || ctx.Err() != nil {
+			d, err := call(ctx, cfg, svc, region, url, skew)
+			retryable := err != nil && retryer.IsErrorRetryable(err)
+			if s, ok := clockSkewed(err, skew); ok {
+				skew, retryable = s, true
+			}
+			if err == nil || attempt >= retryer.MaxAttempts() || !retryable || ctx.Err() != nil {
 				if err != nil {
 					if attempt > 1 {
 						err = fmt.Errorf("after %d attempts: %w", attempt, err)
@@ -272,8 +277,35 @@ func newAPI(cfg aws.Config, svc service, region string) API {
 	})
 }
 
-// call is one signed attempt.
-func call(ctx context.Context, cfg aws.Config, svc service, region, url string) (authorizationData, error) {
+// Clock skew, as the SDK's retry loop corrects it: an error answer whose
+// code may mean a signature out of its time window, from a server whose
+// Date is more than skewThreshold away from the signing time, is retried
+// signed at the server's time.
+const skewThreshold = 4 * time.Minute
+
+var clockSkewCodes = map[string]bool{
+	"InvalidSignatureException": true, "SignatureDoesNotMatch": true, "AuthFailure": true,
+	"RequestTimeTooSkewed": true, "AccessDeniedException": true,
+}
+
+// clockSkewed returns the server's skew when err is an error answer that
+// signing at the server's time may cure (see skewThreshold).
+func clockSkewed(err error, used time.Duration) (time.Duration, bool) {
+	var e *apiError
+	if !errors.As(err, &e) || !e.hasSkew || !clockSkewCodes[e.code] {
+		return 0, false
+	}
+	if d := e.skew - used; d > skewThreshold || d < -skewThreshold {
+		return e.skew, true
+	}
+	return 0, false
+}
+
+// now is the clock requests are signed with (tests move it).
+var now = time.Now
+
+// call is one signed attempt, signed at now()+skew.
+func call(ctx context.Context, cfg aws.Config, svc service, region, url string, skew time.Duration) (authorizationData, error) {
 	var none authorizationData
 	if cfg.Credentials == nil {
 		return none, errors.New("no AWS credentials")
@@ -290,24 +322,32 @@ func call(ctx context.Context, cfg aws.Config, svc service, region, url string) 
 	req.Header.Set("X-Amz-Target", svc.target)
 	req.Header.Set("User-Agent", "docker-credential-mint")
 	sum := sha256.Sum256([]byte(requestBody))
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), svc.signingName, region, time.Now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), svc.signingName, region, now().Add(skew)); err != nil {
 		return none, fmt.Errorf("sign the request: %w", err)
 	}
 	client := cfg.HTTPClient
 	if client == nil {
 		client = http.DefaultClient
 	}
+	sent := now()
 	resp, err := client.Do(req)
 	if err != nil {
 		return none, err
 	}
+	received := now()
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return none, fmt.Errorf("read the answer: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return none, errorAnswer(resp, body)
+		e := errorAnswer(resp, body)
+		// The server's time, unless the answer came from a cache or took
+		// too long to mean anything.
+		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil && resp.Header.Get("Age") == "" && received.Sub(sent) <= 15*time.Minute {
+			e.skew, e.hasSkew = date.Sub(received), true
+		}
+		return none, e
 	}
 	// The answer holds the token: its text never goes into an error.
 	if svc.sdkID == serviceECRPublic.sdkID {
@@ -341,6 +381,8 @@ type apiError struct {
 	requestID     string
 	code, message string
 	fault         smithy.ErrorFault
+	skew          time.Duration // the server's Date less our clock, when hasSkew
+	hasSkew       bool
 }
 
 var _ smithy.APIError = (*apiError)(nil)
@@ -364,7 +406,7 @@ func (e *apiError) HTTPStatusCode() int { return e.status }
 // errorAnswer reads an awsJson1_1 error answer: the code from the
 // X-Amzn-ErrorType header or the body's __type or code, without its
 // namespace or trailing URI; the message from message or Message.
-func errorAnswer(resp *http.Response, body []byte) error {
+func errorAnswer(resp *http.Response, body []byte) *apiError {
 	var doc struct {
 		Type     string `json:"__type"`
 		Code     string `json:"code"`

@@ -275,3 +275,38 @@ func TestDeps_noServiceClients(t *testing.T) {
 		}
 	}
 }
+
+// TestAPI_clockSkew: a client clock an hour behind gets its signature
+// refused as expired; the call is signed again at the server's time (its
+// Date header), as the SDK's retry loop does, and succeeds.
+func TestAPI_clockSkew(t *testing.T) {
+	srv := ecrtest.New(ecrtest.KeyID, ecrtest.Secret, "skewed-password")
+	var n atomic.Int64
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		signed, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+		if err != nil || time.Since(signed).Abs() > 5*time.Minute {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"__type":"InvalidSignatureException","message":"Signature expired"}`))
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	old := now
+	now = func() time.Time { return time.Now().Add(-time.Hour) }
+	t.Cleanup(func() { now = old })
+
+	if _, _, err := newAPI(publicConfig(hs.URL, ecrtest.Secret, 1), serviceECR, "eu-west-1").GetAuthorizationToken(context.Background()); err == nil || !strings.Contains(err.Error(), "Signature expired") || n.Load() != 1 {
+		t.Errorf("one attempt allowed: %v after %d requests; want the refusal after 1", err, n.Load())
+	}
+	n.Store(0)
+	raw, _, err := newAPI(publicConfig(hs.URL, ecrtest.Secret, 3), serviceECR, "eu-west-1").GetAuthorizationToken(context.Background())
+	if err != nil || n.Load() != 2 {
+		t.Fatalf("skewed clock: %v after %d requests; want the token after 2", err, n.Load())
+	}
+	if pass, err := decode(raw); err != nil || !strings.HasPrefix(pass, "skewed-password") {
+		t.Errorf("token = %q, %v", pass, err)
+	}
+}
