@@ -91,6 +91,12 @@ type Options struct {
 	// LockTimeout bounds how long a write waits for another writer; zero
 	// means DefaultLockTimeout. The context's deadline also applies.
 	LockTimeout time.Duration
+	// Cache marks a store of what can be made again (the token cache): a
+	// write does not sync the directory after its rename. The new file is
+	// still synced before the rename, so a kill or a crash never leaves a
+	// damaged or partial file; a power loss right after a write may bring
+	// back the previous file, and with it a token minted again.
+	Cache bool
 }
 
 // Store is an encrypted file store for one namespace. It is safe for
@@ -99,6 +105,7 @@ type Store struct {
 	dir, path, keyFile string
 	tmpPrefix          string
 	lockTimeout        time.Duration
+	cache              bool                 // Options.Cache
 	sem                chan struct{}        // one writer per Store at a time
 	cur                atomic.Pointer[keys] // derived from the last key read
 }
@@ -127,6 +134,7 @@ func New(dir, namespace string, opts ...Options) (*Store, error) {
 		keyFile:     o.KeyFile,
 		tmpPrefix:   "." + name + ".tmp-",
 		lockTimeout: o.LockTimeout,
+		cache:       o.Cache,
 		sem:         make(chan struct{}, 1),
 	}
 	if s.keyFile == "" {
@@ -143,6 +151,9 @@ func (s *Store) Path() string { return s.path }
 
 // KeyFile returns the key file's path.
 func (s *Store) KeyFile() string { return s.keyFile }
+
+// IsCache reports whether the store was opened with Options.Cache.
+func (s *Store) IsCache() bool { return s.cache }
 
 // DefaultDir returns where the store lives by default:
 // $XDG_DATA_HOME/docker-credential-mint, else ~/.local/share/docker-credential-mint
@@ -307,13 +318,24 @@ func (s *Store) derived(raw []byte) (*keys, error) {
 	if k := s.cur.Load(); k != nil && bytes.Equal(k.raw[:], raw) {
 		return k, nil
 	}
+	if k := lastKeys.Load(); k != nil && bytes.Equal(k.raw[:], raw) {
+		s.cur.Store(k)
+		return k, nil
+	}
 	k, err := newKeys(raw)
 	if err != nil {
 		return nil, fmt.Errorf("file: key file %s: %w", s.keyFile, err)
 	}
 	s.cur.Store(k)
+	lastKeys.Store(k)
 	return k, nil
 }
+
+// lastKeys is the last key set derived in this process, whatever the
+// store: the credential store and the token cache share one key file, and
+// a get that mints reads the one and writes the other. keys are safe for
+// concurrent use.
+var lastKeys atomic.Pointer[keys]
 
 // update runs one read-modify-write of the store under the writer lock.
 // fn gets every record (all verified) and returns the new set; an error
@@ -395,8 +417,14 @@ func (s *Store) update(ctx context.Context, op string, fn func(*keys, []record) 
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(s.dir)
+	if s.cache {
+		return nil
+	}
+	return dirSync(s.dir)
 }
+
+// dirSync is syncDir, as update calls it (a test counts the calls).
+var dirSync = syncDir
 
 // lock takes the cross-process writer lock, polling until it is free, the
 // lock timeout passes or ctx is done.

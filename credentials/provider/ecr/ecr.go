@@ -18,7 +18,10 @@
 // stscreds.WebIdentityRoleProvider, fetched afresh at each mint.
 //
 // The SDK is linked by the full build only (package builtin); the
-// protocol binary serves the cached tokens without it.
+// protocol binary serves the cached tokens without it. The one call is
+// made with the SDK's configuration, credentials, retryer and signer but
+// not its ECR and ECR Public clients (api.go), whose package
+// initialisation every start of the full build would pay.
 package ecr
 
 import (
@@ -33,8 +36,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/docker-credential-mint/mint/credentials"
@@ -271,30 +272,9 @@ func (p *Provider) sdkAPI(ctx context.Context, t Target) (API, error) {
 		cfg.Credentials = aws.NewCredentialsCache(assume)
 	}
 	if t.Public {
-		c := ecrpublic.NewFromConfig(cfg)
-		return APIFunc(func(ctx context.Context) (string, time.Time, error) {
-			out, err := c.GetAuthorizationToken(ctx, &ecrpublic.GetAuthorizationTokenInput{})
-			if err != nil {
-				return "", time.Time{}, err
-			}
-			if out.AuthorizationData == nil {
-				return "", time.Time{}, errors.New("no authorization data in the answer")
-			}
-			return aws.ToString(out.AuthorizationData.AuthorizationToken), aws.ToTime(out.AuthorizationData.ExpiresAt), nil
-		}), nil
+		return newAPI(cfg, serviceECRPublic, PublicRegion), nil
 	}
-	c := ecr.NewFromConfig(cfg)
-	return APIFunc(func(ctx context.Context) (string, time.Time, error) {
-		out, err := c.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
-		if err != nil {
-			return "", time.Time{}, err
-		}
-		if len(out.AuthorizationData) == 0 {
-			return "", time.Time{}, errors.New("no authorization data in the answer")
-		}
-		d := out.AuthorizationData[0]
-		return aws.ToString(d.AuthorizationToken), aws.ToTime(d.ExpiresAt), nil
-	}), nil
+	return newAPI(cfg, serviceECR, t.Region), nil
 }
 
 // retriever is a stscreds.IdentityTokenRetriever fed by an identity source,

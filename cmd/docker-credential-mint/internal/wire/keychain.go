@@ -79,7 +79,9 @@ func (e *Env) openFile(ns string) (store.Backend, error) {
 		return nil, err
 	}
 	e.Debugf("keychain: file store in %s", dir)
-	return file.New(dir, ns, file.Options{KeyFile: e.Getenv(EnvKeyFile)})
+	// The token cache holds what a mint makes again: its writes skip the
+	// directory sync (file.Options.Cache).
+	return file.New(dir, ns, file.Options{KeyFile: e.Getenv(EnvKeyFile), Cache: ns == NSTokens})
 }
 
 type (
