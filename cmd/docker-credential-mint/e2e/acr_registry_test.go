@@ -7,8 +7,6 @@ package e2e
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,26 +56,8 @@ func TestACR_realRegistry(t *testing.T) {
 	needTools(t, "crane", "regctl", "skopeo")
 	e := newEnv(t)
 	lab := acrLab(t, e)
-	// regctl asks a credsStore only for the hosts its list names:
-	// credHelpers names the host, as az acr login's users configure it.
-	e.writeDockerConfig(configName, map[string]string{acrHost: configName})
-	e.setenv("REGCTL_CONFIG", filepath.Join(e.xdgConfig, "regctl", "config.json"))
-	if _, err := os.Stat(filepath.Join(e.xdgConfig, "docker-credential-mint")); !os.IsNotExist(err) {
-		t.Fatalf("a mint config directory exists: %v", err)
-	}
-
 	ref := acrHost + "/team/app:1"
-	cranePush(t, e, ref)
-	if fi, err := os.Stat(cranePull(t, e, ref, "app.tar")); err != nil || fi.Size() == 0 {
-		t.Fatalf("crane pull wrote no image: %v", err)
-	}
-	digest := strings.TrimSpace(e.run("", "crane", "digest", ref))
-	if out := strings.TrimSpace(e.run("", "regctl", "image", "digest", ref)); out != digest {
-		t.Errorf("regctl image digest = %q, crane digest = %q", out, digest)
-	}
-	if out := e.run("", "skopeo", "inspect", "--cert-dir", filepath.Join(lab.certsDir, acrHost), "--format", "{{.Digest}}", "docker://"+ref); strings.TrimSpace(out) != digest {
-		t.Errorf("skopeo inspect digest = %q, want %q", out, digest)
-	}
+	lab.readZeroConfig(t, e, acrHost, ref, 1)
 
 	c, ok := e.get(acrHost)
 	if !ok || c.Username != acrtest.Username || strings.Count(c.Secret, ".") != 2 {
@@ -86,9 +66,7 @@ func TestACR_realRegistry(t *testing.T) {
 	if ok {
 		addSecret(t, c.Secret)
 	}
-	if out := e.run("", helperName, "status"); !strings.Contains(out, acrHost) || !strings.Contains(out, "acr (detected)") {
-		t.Errorf("status does not show the detected registry:\n%s", out)
-	}
+	wantDetectedRow(t, e, acrHost, "acr")
 	st := lab.stats(t)
 	if st.CloudCalls != 1 || st.Exchanges != 1 {
 		t.Errorf("a push, 2 pulls and 3 reads made %d Entra ID token requests and %d exchanges, want 1 and 1", st.CloudCalls, st.Exchanges)

@@ -286,3 +286,40 @@ func (c *cloudLab) trustInDockerd(t *testing.T) {
 		t.Fatalf("bind-mount %s on /etc/docker: %v", etc, err)
 	}
 }
+
+// readZeroConfig has e's clients ask the helper for host with no mint
+// config at all: credHelpers names the host (regctl asks a credsStore only
+// for the hosts its list names, and a detected registry is not listed).
+// Then crane pushes ref and pulls it pulls times, and regctl and skopeo
+// read it; it returns the digest they all agree on.
+func (c *cloudLab) readZeroConfig(t *testing.T, e *env, host, ref string, pulls int) string {
+	t.Helper()
+	e.writeDockerConfig(configName, map[string]string{host: configName})
+	e.setenv("REGCTL_CONFIG", filepath.Join(e.xdgConfig, "regctl", "config.json"))
+	if _, err := os.Stat(filepath.Join(e.xdgConfig, "docker-credential-mint")); !os.IsNotExist(err) {
+		t.Fatalf("a mint config directory exists: %v", err)
+	}
+	cranePush(t, e, ref)
+	for i := range pulls {
+		if fi, err := os.Stat(cranePull(t, e, ref, fmt.Sprintf("app-%d.tar", i))); err != nil || fi.Size() == 0 {
+			t.Fatalf("crane pull wrote no image: %v", err)
+		}
+	}
+	digest := strings.TrimSpace(e.run("", "crane", "digest", ref))
+	if out := strings.TrimSpace(e.run("", "regctl", "image", "digest", ref)); out != digest {
+		t.Errorf("regctl image digest = %q, crane digest = %q", out, digest)
+	}
+	if out := e.run("", "skopeo", "inspect", "--cert-dir", filepath.Join(c.certsDir, host), "--format", "{{.Digest}}", "docker://"+ref); strings.TrimSpace(out) != digest {
+		t.Errorf("skopeo inspect digest = %q, want %q", out, digest)
+	}
+	return digest
+}
+
+// wantDetectedRow checks that status shows host as served by provider's
+// detection.
+func wantDetectedRow(t *testing.T, e *env, host, provider string) {
+	t.Helper()
+	if out := e.run("", helperName, "status"); !strings.Contains(out, host) || !strings.Contains(out, provider+" (detected)") {
+		t.Errorf("status does not show the detected registry:\n%s", out)
+	}
+}

@@ -7,8 +7,6 @@ package e2e
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -64,29 +62,8 @@ func TestECR_realRegistry(t *testing.T) {
 	needTools(t, "crane", "regctl", "skopeo")
 	e := newEnv(t)
 	lab, _, password := ecrLab(t, e)
-	// regctl asks a credsStore only for the hosts its list names (the
-	// cached ECR token is not listed): credHelpers names the host, as with
-	// docker-credential-ecr-login.
-	e.writeDockerConfig(configName, map[string]string{ecrHost: configName})
-	e.setenv("REGCTL_CONFIG", filepath.Join(e.xdgConfig, "regctl", "config.json"))
-	if _, err := os.Stat(filepath.Join(e.xdgConfig, "docker-credential-mint")); !os.IsNotExist(err) {
-		t.Fatalf("a mint config directory exists: %v", err)
-	}
-
 	ref := ecrHost + "/team/app:1"
-	cranePush(t, e, ref)
-	pulled := cranePull(t, e, ref, "app.tar")
-	if fi, err := os.Stat(pulled); err != nil || fi.Size() == 0 {
-		t.Fatalf("crane pull wrote no image: %v", err)
-	}
-	cranePull(t, e, ref, "app-again.tar")
-	digest := strings.TrimSpace(e.run("", "crane", "digest", ref))
-	if out := strings.TrimSpace(e.run("", "regctl", "image", "digest", ref)); out != digest {
-		t.Errorf("regctl image digest = %q, crane digest = %q", out, digest)
-	}
-	if out := e.run("", "skopeo", "inspect", "--cert-dir", filepath.Join(lab.certsDir, ecrHost), "--format", "{{.Digest}}", "docker://"+ref); strings.TrimSpace(out) != digest {
-		t.Errorf("skopeo inspect digest = %q, want %q", out, digest)
-	}
+	digest := lab.readZeroConfig(t, e, ecrHost, ref, 2)
 
 	// The docker CLI and a dockerd of the namespace's own.
 	lab.trustInDockerd(t)
@@ -100,9 +77,7 @@ func TestECR_realRegistry(t *testing.T) {
 		t.Errorf("get %s = %+v (found %v), want AWS and the first minted password", ecrHost, c, ok)
 	}
 	// status shows the detected registry with its cached token's expiry.
-	if out := e.run("", helperName, "status"); !strings.Contains(out, ecrHost) || !strings.Contains(out, "ecr (detected)") {
-		t.Errorf("status does not show the detected registry:\n%s", out)
-	}
+	wantDetectedRow(t, e, ecrHost, "ecr")
 	st := lab.stats(t)
 	if st.CloudCalls != 1 {
 		t.Errorf("GetAuthorizationToken called %d times for a push, 4 pulls and 3 reads, want 1", st.CloudCalls)

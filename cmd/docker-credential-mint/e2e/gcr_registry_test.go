@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -72,33 +71,13 @@ func TestGCR_realRegistry(t *testing.T) {
 	needTools(t, "crane", "regctl", "skopeo")
 	e := newEnv(t)
 	lab, keyLines := gcrLab(t, e)
-	// regctl asks a credsStore only for the hosts its list names:
-	// credHelpers names the host, as gcloud auth configure-docker does.
-	e.writeDockerConfig(configName, map[string]string{gcrHost: configName})
-	e.setenv("REGCTL_CONFIG", filepath.Join(e.xdgConfig, "regctl", "config.json"))
-	if _, err := os.Stat(filepath.Join(e.xdgConfig, "docker-credential-mint")); !os.IsNotExist(err) {
-		t.Fatalf("a mint config directory exists: %v", err)
-	}
-
 	ref := gcrHost + "/test-project/team/app:1"
-	cranePush(t, e, ref)
-	if fi, err := os.Stat(cranePull(t, e, ref, "app.tar")); err != nil || fi.Size() == 0 {
-		t.Fatalf("crane pull wrote no image: %v", err)
-	}
-	digest := strings.TrimSpace(e.run("", "crane", "digest", ref))
-	if out := strings.TrimSpace(e.run("", "regctl", "image", "digest", ref)); out != digest {
-		t.Errorf("regctl image digest = %q, crane digest = %q", out, digest)
-	}
-	if out := e.run("", "skopeo", "inspect", "--cert-dir", filepath.Join(lab.certsDir, gcrHost), "--format", "{{.Digest}}", "docker://"+ref); strings.TrimSpace(out) != digest {
-		t.Errorf("skopeo inspect digest = %q, want %q", out, digest)
-	}
+	digest := lab.readZeroConfig(t, e, gcrHost, ref, 1)
 
 	if c, ok := e.get(gcrHost); !ok || c.Username != "oauth2accesstoken" || c.Secret != "ya29.sa-1" {
 		t.Errorf("get %s = %q (found %v), want oauth2accesstoken and the first minted token", gcrHost, c.Username, ok)
 	}
-	if out := e.run("", helperName, "status"); !strings.Contains(out, gcrHost) || !strings.Contains(out, "gcr (detected)") {
-		t.Errorf("status does not show the detected registry:\n%s", out)
-	}
+	wantDetectedRow(t, e, gcrHost, "gcr")
 	st := lab.stats(t)
 	if st.CloudCalls != 1 {
 		t.Errorf("Google's token endpoint minted %d tokens for a push, 2 pulls and 3 reads, want 1", st.CloudCalls)
