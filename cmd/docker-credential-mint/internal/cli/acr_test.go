@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -63,23 +62,8 @@ func acrAnswer(t *testing.T, srv *acrtest.Server, out string) (user, secret stri
 func TestACR_herd(t *testing.T) {
 	srv := acrtest.NewServer(t)
 	s := acrSandbox(t, srv, "")
-	var wg sync.WaitGroup
-	outs := make(chan string, 50)
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, stderr, code := s.Exec(srv.Host, "get")
-			if code != 0 || stderr != "" {
-				t.Errorf("get: exit %d, %q, stderr %q", code, out, stderr)
-			}
-			outs <- out
-		}()
-	}
-	wg.Wait()
-	close(outs)
 	var first string
-	for out := range outs {
+	for _, out := range s.Herd(50, srv.Host) {
 		if first == "" {
 			first = out
 			acrAnswer(t, srv, out)
@@ -251,23 +235,8 @@ func TestACR_zeroConfig(t *testing.T) {
 		"AZURE_AUTHORITY_HOST="+srv.AuthorityHost(),
 		"SSL_CERT_FILE="+srv.CAFile,
 	)
-	var wg sync.WaitGroup
-	outs := make(chan string, 20)
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, stderr, code := s.Exec(name, "get")
-			if code != 0 || stderr != "" {
-				t.Errorf("get: exit %d, %q, stderr %q", code, out, stderr)
-			}
-			outs <- out
-		}()
-	}
-	wg.Wait()
-	close(outs)
 	var first string
-	for out := range outs {
+	for _, out := range s.Herd(20, name) {
 		if first == "" {
 			first = out
 			acrAnswer(t, srv, out)

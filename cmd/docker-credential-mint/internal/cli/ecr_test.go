@@ -5,7 +5,6 @@ package cli
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,22 +43,10 @@ func TestECR_zeroConfigHerd(t *testing.T) {
 	srv := ecrtest.NewServer(t)
 	s := ecrSandbox(t, srv)
 	want := `{"ServerURL":"` + ecrRegistry + `","Username":"AWS","Secret":"ecr-password-1"}` + "\n"
-	var wg sync.WaitGroup
-	errs := make(chan string, 50)
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, stderr, code := s.Exec(ecrRegistry, "get")
-			if code != 0 || stderr != "" || out != want {
-				errs <- out + stderr
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Errorf("get: %q, want %q", e, want)
+	for _, out := range s.Herd(50, ecrRegistry) {
+		if out != want {
+			t.Errorf("get: %q, want %q", out, want)
+		}
 	}
 	if n := srv.Calls(); n != 1 {
 		t.Errorf("GetAuthorizationToken called %d times for 50 gets, want 1", n)

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,22 +43,10 @@ func TestGCR_zeroConfigHerd(t *testing.T) {
 	s := gcrSandbox(t, srv)
 	want := `{"ServerURL":"` + gcrRegistry + `","Username":"oauth2accesstoken","Secret":"ya29.metadata-1"}` + "\n"
 	const herd = 50
-	var wg sync.WaitGroup
-	errs := make(chan string, herd)
-	for range herd {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, stderr, code := s.Exec(gcrRegistry, "get")
-			if code != 0 || stderr != "" || out != want {
-				errs <- out + stderr
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Errorf("get: %q, want %q", e, want)
+	for _, out := range s.Herd(herd, gcrRegistry) {
+		if out != want {
+			t.Errorf("get: %q, want %q", out, want)
+		}
 	}
 	if n := srv.Calls(); n != 1 {
 		t.Errorf("%d token requests for %d gets, want 1", n, herd)

@@ -57,6 +57,28 @@ func New(t testing.TB, program string, extra ...string) *Sandbox {
 	return &Sandbox{T: t, Home: home, Env: append(env, extra...), Program: program}
 }
 
+// Herd runs n gets of serverURL through the helper at once and returns
+// their answers (stdout); a get that fails or writes to stderr is a test
+// error. The herd tests count what reached the token endpoint.
+func (s *Sandbox) Herd(n int, serverURL string) []string {
+	s.T.Helper()
+	outs := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, stderr, code := s.Exec(serverURL, "get")
+			if code != 0 || stderr != "" {
+				s.T.Errorf("get %s: exit %d, stdout %q, stderr %q", serverURL, code, out, stderr)
+			}
+			outs[i] = out
+		}()
+	}
+	wg.Wait()
+	return outs
+}
+
 // Exec runs the helper with args and returns stdout, stderr and the exit status.
 func (s *Sandbox) Exec(stdin string, args ...string) (string, string, int) {
 	s.T.Helper()
