@@ -88,9 +88,10 @@ type ShareOptions struct {
 // Not shared: an error wrapping ErrNotFound (nothing to mint from), except
 // a MissKeyer's, shared for opts.NotFoundFor while its MissKey is the same
 // and answered still wrapping ErrNotFound; and a failure that came with
-// the caller's own context ending (its deadline, not the endpoint's). A success clears the host's failure. The messages
-// recorded are provider errors, which never hold a secret; they are kept
-// in files of the user's own lock directory.
+// the caller's own context ending (its deadline, not the endpoint's). A
+// success clears the host's failure. The messages recorded are provider
+// errors, which never hold a secret; they are kept in files of the user's
+// own lock directory.
 //
 // Do not wrap Handoff: a Cache tells it apart by identity.
 func ShareFailures(p Provider, opts ShareOptions) Provider {

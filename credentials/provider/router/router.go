@@ -11,9 +11,8 @@
 // config turns detection off; a detected Google or ACR host whose stored
 // login is one of its own (another username than the one the provider
 // mints: Google's _json_key, an ACR admin user or repository token) is
-// served that login. Hosts that match nothing else,
-// or a static entry, are not
-// claimed: the helper serves them from the store, and applies
+// served that login. Hosts that match nothing else, or a static entry, are
+// not claimed: the helper serves them from the store, and applies
 // static.Check itself.
 package router
 
@@ -275,11 +274,8 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 	if err != nil {
 		return credentials.Answer{}, err
 	}
-	if ownLogin(e, root) {
-		return stored(h, root), nil
-	}
-	if rt.registryOwnLogin(ctx, e, h, root) {
-		return credentials.Answer{}, fmt.Errorf("router: %s: the registry's own login is stored for %s: %w", h.Key(), h.Registry(), provider.ErrNotFound)
+	if a, ok, err := rt.ownLoginAnswer(ctx, e, h, root); ok {
+		return a, err
 	}
 	tok, err := e.cache.Token(ctx, s, root)
 	if err != nil {
@@ -296,11 +292,7 @@ func (rt *Router) Mint(ctx context.Context, h credentials.Host, root *store.Entr
 // may be back at the next refresh: a managed identity probe that timed
 // out once), with a warning; else the stored login; else err, not found.
 func (rt *Router) noCredentials(ctx context.Context, e *entry, h, s credentials.Host, root *store.Entry, err error) (credentials.Answer, error) {
-	now := time.Now
-	if rt.opts.Now != nil {
-		now = rt.opts.Now
-	}
-	if old := e.cache.Peek(ctx, s); old.Valid(now()) {
+	if old := e.cache.Peek(ctx, s); old.Valid(rt.now()) {
 		if rt.opts.Warn != nil {
 			rt.opts.Warn("warning: " + h.Key() + ": token refresh failed; using the cached token, valid until " + old.Expiry.UTC().Format(time.RFC3339) + ": " + credentials.OneLine(err.Error()))
 		}
@@ -329,9 +321,22 @@ func ownLogin(e *entry, root *store.Entry) bool {
 	return ok && root.Username != u
 }
 
+// ownLoginAnswer is what Mint and Fresh answer for a detected host's own
+// stored login (ownLogin, registryOwnLogin); ok is false when h has none
+// and the provider mints.
+func (rt *Router) ownLoginAnswer(ctx context.Context, e *entry, h credentials.Host, root *store.Entry) (a credentials.Answer, ok bool, err error) {
+	switch {
+	case ownLogin(e, root):
+		return stored(h, root), true, nil
+	case rt.registryOwnLogin(ctx, e, h, root):
+		return credentials.Answer{}, true, fmt.Errorf("router: %s: the registry's own login is stored for %s: %w", h.Key(), h.Registry(), provider.ErrNotFound)
+	}
+	return credentials.Answer{}, false, nil
+}
+
 // registryOwnLogin reports whether a request for a repository path of a
-// detected Google or ACR host (root is nil: the helper never falls back from a path
-// to the bare registry) has the registry's own login stored for the bare
+// detected Google or ACR host (root is nil: the helper never falls back
+// from a path to the bare registry) has the registry's own login stored for the bare
 // registry. Then the path is not found, as it was before detection, and
 // the client asks the registry, which is served that login.
 func (rt *Router) registryOwnLogin(ctx context.Context, e *entry, h credentials.Host, root *store.Entry) bool {
@@ -357,11 +362,8 @@ func (rt *Router) Fresh(ctx context.Context, h credentials.Host, root *store.Ent
 	if err != nil {
 		return credentials.Answer{}, false, err
 	}
-	if ownLogin(e, root) {
-		return stored(h, root), true, nil
-	}
-	if rt.registryOwnLogin(ctx, e, h, root) {
-		return credentials.Answer{}, false, fmt.Errorf("router: %s: the registry's own login is stored for %s: %w", h.Key(), h.Registry(), provider.ErrNotFound)
+	if a, ok, err := rt.ownLoginAnswer(ctx, e, h, root); ok {
+		return a, err == nil, err
 	}
 	tok, ok := e.cache.Fresh(ctx, s)
 	if !ok {
