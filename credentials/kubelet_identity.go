@@ -6,7 +6,6 @@ package credentials
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -72,13 +71,8 @@ func ServiceAccountIdentity(token string, now time.Time) (ServiceAccountID, erro
 	if len(token) > maxServiceAccountToken {
 		return ServiceAccountID{}, fmt.Errorf("the service account token is larger than %d bytes", maxServiceAccountToken)
 	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 || strings.ContainsAny(token, " \t\r\n") {
+	if strings.ContainsAny(token, " \t\r\n") {
 		return ServiceAccountID{}, errors.New("the service account token is not a JWT")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ServiceAccountID{}, errors.New("the service account token is not a JWT (its claims are not base64url)")
 	}
 	var claims struct {
 		Iss string       `json:"iss"`
@@ -90,10 +84,12 @@ func ServiceAccountIdentity(token string, now time.Time) (ServiceAccountID, erro
 			} `json:"serviceaccount"`
 		} `json:"kubernetes.io"`
 	}
-	d := json.NewDecoder(strings.NewReader(string(payload)))
-	d.UseNumber()
-	if err := d.Decode(&claims); err != nil {
-		return ServiceAccountID{}, errors.New("the service account token is not a JWT (its claims are not a JSON object)")
+	switch err := JWTClaims(token, &claims); err {
+	case nil:
+	case errJWTParts:
+		return ServiceAccountID{}, errors.New("the service account token is not a JWT")
+	default:
+		return ServiceAccountID{}, fmt.Errorf("the service account token is not a JWT (%v)", err)
 	}
 	if claims.Sub == "" {
 		return ServiceAccountID{}, errors.New("the service account token has no sub claim")

@@ -20,7 +20,6 @@ package acr
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -263,18 +262,10 @@ func serverMessage(body []byte) string {
 
 // tenantOf returns the tid claim of a JWT access token, or "".
 func tenantOf(jwt string) string {
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return ""
-	}
 	var c struct {
 		TID string `json:"tid"`
 	}
-	if json.Unmarshal(b, &c) != nil {
+	if credentials.JWTClaims(jwt, &c) != nil {
 		return ""
 	}
 	return c.TID

@@ -9,7 +9,6 @@
 package static
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -70,16 +69,10 @@ func JWTExpiry(s string) (exp time.Time, ok bool) {
 	if err != nil || !isJSONObject(header) {
 		return time.Time{}, false
 	}
-	payload, err := decodeSegment(parts[1])
-	if err != nil {
-		return time.Time{}, false
-	}
 	var claims struct {
 		Exp *json.Number `json:"exp"`
 	}
-	d := json.NewDecoder(bytes.NewReader(payload))
-	d.UseNumber()
-	if d.Decode(&claims) != nil || claims.Exp == nil {
+	if credentials.JWTClaims(s, &claims) != nil || claims.Exp == nil {
 		return time.Time{}, false
 	}
 	f, err := claims.Exp.Float64()
