@@ -84,11 +84,10 @@ func ServiceAccountIdentity(token string, now time.Time) (ServiceAccountID, erro
 			} `json:"serviceaccount"`
 		} `json:"kubernetes.io"`
 	}
-	switch err := JWTClaims(token, &claims); err {
-	case nil:
-	case errJWTParts:
+	switch err := JWTClaims(token, &claims); {
+	case errors.Is(err, errJWTParts):
 		return ServiceAccountID{}, errors.New("the service account token is not a JWT")
-	default:
+	case err != nil:
 		return ServiceAccountID{}, fmt.Errorf("the service account token is not a JWT (%v)", err)
 	}
 	if claims.Sub == "" {
