@@ -53,7 +53,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -75,6 +74,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/e2e/internal/regtoken"
 
 	"github.com/docker-credential-mint/mint/credentials"
 	"github.com/docker-credential-mint/mint/credentials/provider/acr/acrtest"
@@ -629,25 +630,7 @@ func parseScopes(scopes []string) ([]resourceActions, error) {
 // sign returns the compact ES256 JWS of claims, the signing certificate in
 // x5c (what docker-registry's token auth checks against rootcertbundle).
 func (l *lab) sign(claims map[string]any) (string, error) {
-	header, err := json.Marshal(map[string]any{"typ": "JWT", "alg": "ES256", "x5c": []string{base64.StdEncoding.EncodeToString(l.signDER)}})
-	if err != nil {
-		return "", err
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	b64 := base64.RawURLEncoding.EncodeToString
-	input := b64(header) + "." + b64(payload)
-	sum := sha256.Sum256([]byte(input))
-	r, s, err := ecdsa.Sign(rand.Reader, l.signKey, sum[:])
-	if err != nil {
-		return "", err
-	}
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	s.FillBytes(sig[32:])
-	return input + "." + b64(sig), nil
+	return regtoken.Sign(l.signKey, l.signDER, claims)
 }
 
 // selfSigned returns a self-signed CA certificate for k.

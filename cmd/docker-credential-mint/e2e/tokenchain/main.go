@@ -27,10 +27,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -49,6 +47,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/docker-credential-mint/mint/cmd/docker-credential-mint/e2e/internal/regtoken"
 )
 
 func main() {
@@ -330,30 +330,7 @@ type claims struct {
 
 // sign returns the compact JWS of c: ES256, the certificate in x5c.
 func (s *server) sign(c claims) (string, error) {
-	header, err := json.Marshal(map[string]any{
-		"typ": "JWT",
-		"alg": "ES256",
-		"x5c": []string{base64.StdEncoding.EncodeToString(s.certDER)},
-	})
-	if err != nil {
-		return "", err
-	}
-	payload, err := json.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	b64 := base64.RawURLEncoding.EncodeToString
-	input := b64(header) + "." + b64(payload)
-	sum := sha256.Sum256([]byte(input))
-	r, sv, err := ecdsa.Sign(rand.Reader, s.key, sum[:])
-	if err != nil {
-		return "", err
-	}
-	// JWS ES256 signature: R and S, each 32 bytes big-endian (RFC 7518 §3.4).
-	sig := make([]byte, 64)
-	r.FillBytes(sig[:32])
-	sv.FillBytes(sig[32:])
-	return input + "." + b64(sig), nil
+	return regtoken.Sign(s.key, s.certDER, c)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
